@@ -1,0 +1,3 @@
+from confide.app import main
+
+raise SystemExit(main())
