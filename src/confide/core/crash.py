@@ -46,6 +46,13 @@ def format_report(
     return "\n".join(lines) + "\n"
 
 
+def describe_exception(exc: BaseException) -> str:
+    """The type and stack of an exception, for the log: never its message (see format_report)."""
+    frames = "".join(traceback.format_tb(exc.__traceback__)).rstrip()
+    kind = type(exc)
+    return f"{kind.__module__}.{kind.__qualname__}\n{frames}"
+
+
 def write_report(log_dir: Path, report: str) -> Path:
     log_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")

@@ -53,7 +53,7 @@ def install_crash_handler(log_dir: Path, *, show_dialog: bool = True) -> ExceptH
             previous(exc_type, exc, tb)
             return
         report = format_report(exc_type, exc, tb)
-        log.critical("unhandled %s", exc_type.__name__, exc_info=(exc_type, exc, tb))
+        log.critical("unhandled exception\n%s", report)
         try:
             path = write_report(log_dir, report)
         except OSError:

@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from confide.core.async_loop import LoopThread
+from confide.core.crash import describe_exception
 from confide.core.ollama.errors import OllamaError
 
 log = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ class TaskRunner(QObject):
         except Exception as exc:
             coalescer.flush()
             if not isinstance(exc, OllamaError):
-                log.error("task %s failed", handle.name, exc_info=exc)
+                log.error("task %s failed: %s", handle.name, describe_exception(exc))
             handle.failed.emit(exc)
             handle.finished.emit()
             return
