@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from tests.fake_ollama.fixtures import *  # noqa: F403  (the Ollama double's fixtures)
+
 # Set before any Qt import, so that no test ever needs a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # The app must never pick proxies up from the environment; tests prove it, so make sure a

@@ -67,9 +67,21 @@ def test_resources_resolve_in_the_source_tree() -> None:
 
 def test_resources_resolve_from_a_built_wheel(tmp_path: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path / "dist"), str(REPO)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(REPO),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     (wheel,) = (tmp_path / "dist").glob("confide-*.whl")
     with zipfile.ZipFile(wheel) as archive:
@@ -80,11 +92,15 @@ def test_resources_resolve_from_a_built_wheel(tmp_path: Path) -> None:
     probe = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
         "import confide; from confide.core.resources import resources_root, resource_path;"
-        "print(confide.__file__); print(resources_root()); print(resource_path('icons/confide.svg'))"
+        "print(confide.__file__); print(resources_root());"
+        "print(resource_path('icons/confide.svg'))"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe, str(tmp_path / "site")],
-        check=True, capture_output=True, text=True, timeout=60,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     module_file, root, icon = result.stdout.split()
     site = str(tmp_path / "site")
@@ -95,10 +111,16 @@ def test_resources_resolve_from_a_built_wheel(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("flag", ["--version", "--help"])
 def test_version_and_help_need_no_display(flag: str) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY",
-                                                            "QT_QPA_PLATFORM")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
     result = subprocess.run(
-        [sys.executable, "-m", "confide", flag], capture_output=True, text=True, env=env,
+        [sys.executable, "-m", "confide", flag],
+        capture_output=True,
+        text=True,
+        env=env,
         timeout=60,
     )
     assert result.returncode == 0
@@ -113,7 +135,10 @@ def test_core_never_imports_qt() -> None:
         pytest.fail("import-linter is not installed: install the dev extras")
     result = subprocess.run(
         [str(lint_imports), "--config", str(REPO / "pyproject.toml")],
-        capture_output=True, text=True, cwd=REPO, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "The core never imports Qt KEPT" in result.stdout

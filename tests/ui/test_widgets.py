@@ -92,10 +92,16 @@ def test_streaming_announces_only_the_last_row(qtbot: QtBot) -> None:
 @pytest.mark.parametrize(
     ("state", "visible", "hidden"),
     [
-        (DaemonState.NOT_INSTALLED, ["retry_button", "locate_button", "copy_address"],
-         ["start_button", "allow_button", "busy"]),
-        (DaemonState.NOT_RUNNING, ["start_button", "retry_button", "locate_button"],
-         ["allow_button", "busy"]),
+        (
+            DaemonState.NOT_INSTALLED,
+            ["retry_button", "locate_button", "copy_address"],
+            ["start_button", "allow_button", "busy"],
+        ),
+        (
+            DaemonState.NOT_RUNNING,
+            ["start_button", "retry_button", "locate_button"],
+            ["allow_button", "busy"],
+        ),
         (DaemonState.STARTING, ["busy"], ["start_button", "retry_button", "allow_button"]),
         (DaemonState.INCOMPATIBLE, ["retry_button"], ["start_button", "locate_button", "busy"]),
         (DaemonState.UNRESPONSIVE, ["retry_button"], ["start_button", "busy"]),
@@ -138,8 +144,9 @@ def test_status_indicator_speaks_words_not_just_colour(qtbot: QtBot) -> None:
 
 
 def test_metrics_footer_figures() -> None:
-    metrics = ChatMetrics("stop", total_duration=5_591_468_412, eval_count=291,
-                          eval_duration=4_117_379_000)
+    metrics = ChatMetrics(
+        "stop", total_duration=5_591_468_412, eval_count=291, eval_duration=4_117_379_000
+    )
     assert metrics.tokens_per_second == pytest.approx(70.68, abs=0.01)
 
 

@@ -40,6 +40,8 @@ class LoopThread:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
 
     def call_soon(self, callback: Any, *args: Any) -> None:
+        if self._loop.is_closed():
+            return  # shutting down: late wake-ups from the GUI have nothing left to wake
         self._loop.call_soon_threadsafe(callback, *args)
 
     def stop(self, timeout: float = 5.0) -> None:

@@ -54,7 +54,7 @@ class DaemonWatcher(QObject):
     def check_now(self) -> None:
         """Polls at once (after Retry, Start, or a failed request)."""
         wake = self._wake
-        if wake is not None:
+        if wake is not None and self._handle is not None:
             self._runner.loop_thread.call_soon(wake.set)
 
     def _on_status(self, status: DaemonStatus) -> None:

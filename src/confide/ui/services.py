@@ -13,7 +13,12 @@ from confide.core.async_loop import LoopThread
 from confide.core.ollama.client import OllamaClient
 from confide.core.ollama.launcher import DaemonLauncher
 from confide.core.ollama.locate import OllamaLocator
-from confide.core.ollama.status import DaemonSupervisor, EndpointResolution, resolve_endpoint
+from confide.core.ollama.status import (
+    PROBE_READ_TIMEOUT_S,
+    DaemonSupervisor,
+    EndpointResolution,
+    resolve_endpoint,
+)
 from confide.core.paths import AppPaths
 from confide.core.settings import PreferencesStore
 from confide.ui.tasks import TaskRunner
@@ -75,7 +80,12 @@ class AppServices:
         self.supervisor.launcher.stop_owned()
 
 
-def build_services(paths: AppPaths, environ: Mapping[str, str] | None = None) -> AppServices:
+def build_services(
+    paths: AppPaths,
+    environ: Mapping[str, str] | None = None,
+    *,
+    probe_read_timeout: float = PROBE_READ_TIMEOUT_S,
+) -> AppServices:
     preferences = PreferencesStore(paths.settings_file)
 
     def remembered_executable() -> Path | None:
@@ -87,7 +97,7 @@ def build_services(paths: AppPaths, environ: Mapping[str, str] | None = None) ->
     locator = OllamaLocator(remembered=remembered_executable, environ=environ)
     launcher = DaemonLauncher(paths.daemon_log_file)
     resolution = resolve_endpoint(preferences.load().allowed_remote_host, environ)
-    supervisor = DaemonSupervisor(resolution, locator, launcher)
+    supervisor = DaemonSupervisor(resolution, locator, launcher, read_timeout=probe_read_timeout)
     clients = ClientHolder(loop_thread)
     clients.set_resolution(resolution)
     return AppServices(paths, preferences, runner, supervisor, clients, environ)

@@ -34,7 +34,14 @@ DEFAULT_INTERVAL_S = 1 / 30
 
 
 class TaskHandle(QObject):
-    _progress_from_loop = Signal(object)
+    """A running job, seen from the GUI thread. All public signals fire on the GUI thread."""
+
+    # The loop thread only ever emits this one signal. Its receiver is a method of this
+    # GUI-thread object, so Qt queues it; slots and lambdas connected to the public signals
+    # then run on the GUI thread too (a lambda connected straight to a signal emitted on
+    # another thread would run on that thread).
+    _from_loop = Signal(str, object)
+
     progress = Signal(object)
     succeeded = Signal(object)
     failed = Signal(object)  # the exception
@@ -47,10 +54,7 @@ class TaskHandle(QObject):
         self._future: concurrent.futures.Future[Any] | None = None
         self._cancel_requested = False
         self._done = False
-        # Signals from the loop thread arrive queued; progress that was already in the queue
-        # when the user cancelled is dropped here, on the GUI thread.
-        self._progress_from_loop.connect(self._relay_progress)
-        self.finished.connect(self._mark_done)
+        self._from_loop.connect(self._deliver)
 
     @property
     def running(self) -> bool:
@@ -67,12 +71,20 @@ class TaskHandle(QObject):
         if self._future is not None:
             self._future.cancel()
 
-    def _relay_progress(self, item: object) -> None:
-        if not self._cancel_requested:
-            self.progress.emit(item)
-
-    def _mark_done(self) -> None:
+    def _deliver(self, kind: str, payload: object) -> None:
+        if kind == "progress":
+            # Progress already queued when the user cancelled is dropped here.
+            if not self._cancel_requested:
+                self.progress.emit(payload)
+            return
+        if kind == "succeeded":
+            self.succeeded.emit(payload)
+        elif kind == "failed":
+            self.failed.emit(payload)
+        else:
+            self.cancelled.emit()
         self._done = True
+        self.finished.emit()
 
 
 class _Coalescer(Generic[T]):
@@ -159,7 +171,7 @@ class TaskRunner(QObject):
     ) -> None:
         def emit_progress(item: Any) -> None:
             if not handle.cancel_requested:
-                handle._progress_from_loop.emit(item)
+                handle._from_loop.emit("progress", item)
 
         coalescer: _Coalescer[Any] = _Coalescer(
             asyncio.get_running_loop(), emit_progress, merge, interval
@@ -168,19 +180,16 @@ class TaskRunner(QObject):
             result = await job(coalescer.push)
         except asyncio.CancelledError:
             coalescer.discard()
-            handle.cancelled.emit()
-            handle.finished.emit()
+            handle._from_loop.emit("cancelled", None)
             raise
         except Exception as exc:
             coalescer.flush()
             if not isinstance(exc, OllamaError):
                 log.error("task %s failed: %s", handle.name, describe_exception(exc))
-            handle.failed.emit(exc)
-            handle.finished.emit()
+            handle._from_loop.emit("failed", exc)
             return
         coalescer.flush()
-        handle.succeeded.emit(result)
-        handle.finished.emit()
+        handle._from_loop.emit("succeeded", result)
 
     def cancel_all(self) -> None:
         for handle in list(self._handles):

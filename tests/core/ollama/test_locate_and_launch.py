@@ -33,7 +33,9 @@ def test_platform_install_locations(tmp_path: Path) -> None:
 
 def test_path_wins_over_default_locations(tmp_path: Path) -> None:
     on_path = _executable(tmp_path / "bin" / "ollama")
-    locator = OllamaLocator(platform="linux", environ={}, home=tmp_path, which=lambda _: str(on_path))
+    locator = OllamaLocator(
+        platform="linux", environ={}, home=tmp_path, which=lambda _: str(on_path)
+    )
     assert locator.locate().executable == on_path
 
 
@@ -52,7 +54,10 @@ def test_windows_install_folder_and_desktop_app(tmp_path: Path) -> None:
 def test_remembered_location_is_used_first(tmp_path: Path) -> None:
     remembered = _executable(tmp_path / "odd place" / "ollama")
     locator = OllamaLocator(
-        platform="linux", environ={}, home=tmp_path, which=lambda _: "/usr/bin/ollama",
+        platform="linux",
+        environ={},
+        home=tmp_path,
+        which=lambda _: "/usr/bin/ollama",
         remembered=lambda: remembered,
     )
     assert locator.locate().executable == remembered
@@ -100,7 +105,8 @@ def test_cannot_start_what_is_not_installed() -> None:
 
 def test_environment_is_inherited_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OLLAMA_MODELS", "/srv/models")
-    plan = plan_launch(OllamaInstallation(Path("/usr/bin/ollama"), None), DEFAULT_ENDPOINT,
-                       platform="linux")
+    plan = plan_launch(
+        OllamaInstallation(Path("/usr/bin/ollama"), None), DEFAULT_ENDPOINT, platform="linux"
+    )
     assert plan.environment["OLLAMA_MODELS"] == "/srv/models"
     assert os.environ.get("OLLAMA_HOST") is None  # we never change our own environment

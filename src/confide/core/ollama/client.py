@@ -27,6 +27,7 @@ import httpx
 from confide import __version__
 from confide.core.ollama.errors import OllamaError, OllamaErrorKind, classify_daemon_error
 from confide.core.ollama.host import OllamaEndpoint
+from confide.core.ollama.names import InvalidModelName, parse_model_name
 from confide.core.ollama.types import (
     ChatChunk,
     ChatMetrics,
@@ -116,6 +117,7 @@ class OllamaClient:
         ]
 
     async def show(self, model: str) -> ModelInfo:
+        _check_name(model)
         shown = await self._package_call(self._package_client.show(model), model=model)
         info: Mapping[str, Any] = shown.modelinfo or {}
         architecture = info.get("general.architecture")
@@ -132,6 +134,25 @@ class OllamaClient:
             parameter_count=int(count) if isinstance(count, int) else None,
         )
 
+    async def list_models_with_info(self) -> list[tuple[InstalledModel, ModelInfo | None]]:
+        """Installed models with what /api/show says of each (capabilities, context length).
+
+        /api/tags carries capabilities only on newer daemons, and the ollama package drops
+        them, so ask each model; one model that cannot be shown does not hide the others.
+        """
+        models = await self.list_models()
+
+        async def info(model: InstalledModel) -> ModelInfo | None:
+            try:
+                return await self.show(model.name)
+            except OllamaError as exc:
+                if exc.daemon_unreachable:
+                    raise
+                return None
+
+        infos = await asyncio.gather(*(info(model) for model in models))
+        return list(zip(models, infos, strict=True))
+
     async def ps(self) -> list[RunningModel]:
         running = await self._package_call(self._package_client.ps())
         return [
@@ -146,6 +167,7 @@ class OllamaClient:
         ]
 
     async def delete(self, model: str) -> None:
+        _check_name(model)
         await self._package_call(self._package_client.delete(model), model=model)
 
     async def copy(self, source: str, destination: str) -> None:
@@ -166,6 +188,7 @@ class OllamaClient:
 
     async def chat(self, request: ChatRequest) -> AsyncGenerator[ChatChunk, None]:
         """Streams an answer. Close the generator (``aclosing``) to cancel on the daemon."""
+        _check_name(request.model)
         async for payload in self._stream_lines("/api/chat", request.to_wire(), request.model):
             chunk = _chat_chunk(payload)
             yield chunk
@@ -178,6 +201,7 @@ class OllamaClient:
         )
 
     async def pull(self, model: str) -> AsyncGenerator[PullProgress, None]:
+        _check_name(model)
         async for payload in self._stream_lines("/api/pull", {"model": model}, model):
             progress = PullProgress(
                 status=str(payload.get("status", "")),
@@ -258,7 +282,7 @@ class OllamaClient:
         try:
             response = await self._http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
-            raise transport_error(exc) from exc
+            raise transport_error(exc, model) from exc
         if response.status_code >= 400:
             raise status_error(response.status_code, response.text, response, model)
         return response
@@ -283,7 +307,7 @@ class OllamaClient:
                         raise classify_daemon_error(str(error), None, model=model, mid_stream=True)
                     yield payload
         except httpx.HTTPError as exc:
-            raise transport_error(exc) from exc
+            raise transport_error(exc, model) from exc
 
     async def _package_call(self, call: Awaitable[T], *, model: str | None = None) -> T:
         try:
@@ -292,7 +316,7 @@ class OllamaClient:
             status = exc.status_code if exc.status_code > 0 else None
             raise classify_daemon_error(str(exc.error), status, model=model) from exc
         except httpx.HTTPError as exc:
-            raise transport_error(exc) from exc
+            raise transport_error(exc, model) from exc
         except ConnectionError as exc:  # the package wraps connect failures in the builtin
             raise OllamaError(OllamaErrorKind.NOT_RUNNING, str(exc)) from exc
         except (ValueError, TypeError, AttributeError) as exc:
@@ -301,17 +325,27 @@ class OllamaClient:
             raise OllamaError(OllamaErrorKind.NOT_OLLAMA, type(exc).__name__) from exc
 
 
-def transport_error(exc: BaseException) -> OllamaError:
+def _check_name(model: str) -> None:
+    """Refuses a malformed name before anything is sent (ollama-api.md §3.1)."""
+    try:
+        parse_model_name(model)
+    except InvalidModelName as exc:
+        raise OllamaError(OllamaErrorKind.INVALID_MODEL_NAME, exc.reason, model=model) from exc
+
+
+def transport_error(exc: BaseException, model: str | None = None) -> OllamaError:
     detail = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, httpx.ConnectTimeout):
-        return OllamaError(OllamaErrorKind.UNRESPONSIVE, detail)
-    if isinstance(exc, httpx.ConnectError):
-        return OllamaError(OllamaErrorKind.NOT_RUNNING, detail)
-    if isinstance(exc, httpx.TimeoutException):
-        return OllamaError(OllamaErrorKind.TIMEOUT, detail)
-    if isinstance(exc, httpx.DecodingError | httpx.TooManyRedirects):
-        return OllamaError(OllamaErrorKind.NOT_OLLAMA, detail)
-    return OllamaError(OllamaErrorKind.CONNECTION_LOST, detail)
+        kind = OllamaErrorKind.UNRESPONSIVE
+    elif isinstance(exc, httpx.ConnectError):
+        kind = OllamaErrorKind.NOT_RUNNING
+    elif isinstance(exc, httpx.TimeoutException):
+        kind = OllamaErrorKind.TIMEOUT
+    elif isinstance(exc, httpx.DecodingError | httpx.TooManyRedirects):
+        kind = OllamaErrorKind.NOT_OLLAMA
+    else:
+        kind = OllamaErrorKind.CONNECTION_LOST
+    return OllamaError(kind, detail, model=model)
 
 
 def status_error(

@@ -130,6 +130,9 @@ class DaemonSupervisor:
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
         self._launched_at: float | None = None
+        # Once Ollama answered in this session, it is installed, even if Confide cannot find
+        # the program (a service account, a container, an unusual folder).
+        self._seen_running = False
 
     def note_launch(self) -> None:
         self._launched_at = self._clock()
@@ -144,6 +147,7 @@ class DaemonSupervisor:
         )
         if state is DaemonState.CONNECTED:
             self._launched_at = None
+            self._seen_running = True
             return DaemonStatus(state, endpoint.display, version=version)
         if state is not DaemonState.NOT_RUNNING:
             return DaemonStatus(state, endpoint.display, detail=detail)
@@ -153,7 +157,7 @@ class DaemonSupervisor:
         exit_code = self.launcher.owned_process_exit_code
         if exit_code is not None:
             detail = f"the Ollama that Confide started exited with code {exit_code}"
-        if not installation.found and endpoint.is_loopback:
+        if not installation.found and endpoint.is_loopback and not self._seen_running:
             return DaemonStatus(
                 DaemonState.NOT_INSTALLED,
                 endpoint.display,

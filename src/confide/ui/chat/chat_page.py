@@ -28,7 +28,13 @@ from PySide6.QtWidgets import (
 
 from confide.core.ollama.client import OllamaClient
 from confide.core.ollama.errors import OllamaError
-from confide.core.ollama.types import ChatChunk, ChatMessage, ChatRequest, InstalledModel
+from confide.core.ollama.types import (
+    ChatChunk,
+    ChatMessage,
+    ChatRequest,
+    InstalledModel,
+    ModelInfo,
+)
 from confide.core.settings import PreferencesStore
 from confide.ui.chat.composer import Composer
 from confide.ui.chat.message_delegate import MessageDelegate
@@ -167,19 +173,21 @@ class ChatPage(QWidget):
         if self._models_task is not None:
             self._models_task.cancel()
 
-        async def job(_push: ProgressSink) -> list[InstalledModel]:
-            return await client.list_models()
+        async def job(_push: ProgressSink) -> list[tuple[InstalledModel, ModelInfo | None]]:
+            return await client.list_models_with_info()
 
         self._models_task = self._runner.run("list-models", job)
         self._models_task.succeeded.connect(self._on_models)
         self._models_task.failed.connect(self._on_models_failed)
 
-    def _on_models(self, models: list[InstalledModel]) -> None:
+    def _on_models(self, models: list[tuple[InstalledModel, ModelInfo | None]]) -> None:
         self._models_task = None
         previous = self.current_model or self._preferences.load().last_model
         self.model_picker.blockSignals(True)
         self.model_picker.clear()
-        for model in models:
+        for model, info in models:
+            if info is not None and not info.supports("completion"):
+                continue  # embedding-only models index documents; they cannot chat
             label = model.name.removesuffix(":latest")
             if model.details.parameter_size:
                 label += f"  ·  {model.details.parameter_size}"

@@ -1,0 +1,52 @@
+"""A real main window wired to real services, pointed at whatever the test chooses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from confide.core.paths import AppPaths
+from confide.ui.daemon_watcher import DaemonWatcher
+from confide.ui.main_window import MainWindow
+from confide.ui.services import AppServices, build_services
+
+WindowFactory = Callable[..., MainWindow]
+
+
+@pytest.fixture
+def make_window(qtbot: QtBot, tmp_path: Path) -> Iterator[WindowFactory]:
+    """Builds the app as app.main() does, with a portable data dir and fast polling."""
+    made: list[tuple[MainWindow, AppServices]] = []
+
+    def make(
+        ollama_host: str | None,
+        *,
+        start_watching: bool = True,
+        environ: dict[str, str] | None = None,
+    ) -> MainWindow:
+        env = dict(environ or {})
+        if ollama_host is not None:
+            env["OLLAMA_HOST"] = ollama_host
+        services = build_services(AppPaths.portable(tmp_path).ensure(), env, probe_read_timeout=0.5)
+        watcher = DaemonWatcher(
+            services.supervisor,
+            services.runner,
+            connected_interval=0.2,
+            first_retry=0.1,
+            max_retry=0.3,
+        )
+        window = MainWindow(services, watcher)
+        qtbot.addWidget(window)
+        window.show()
+        if start_watching:
+            watcher.start()
+        made.append((window, services))
+        return window
+
+    yield make
+    for window, services in made:
+        window.close()
+        services.shutdown()

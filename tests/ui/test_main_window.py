@@ -1,0 +1,270 @@
+"""The walking skeleton, driven like a user: connect, type, Enter, watch, stop, lose Ollama."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from confide.core.ollama.status import DaemonState
+from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry
+from confide.ui.main_window import MainWindow
+from tests.fake_ollama.fixtures import LoopbackEndpoint
+from tests.fake_ollama.server import FakeOllama
+from tests.ui.conftest import WindowFactory
+
+
+def connected(qtbot: QtBot, window: MainWindow) -> None:
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.chat, timeout=5000)
+    qtbot.waitUntil(lambda: window.chat.model_picker.count() > 0, timeout=5000)
+
+
+def type_and_send(qtbot: QtBot, window: MainWindow, text: str) -> None:
+    edit = window.chat.composer.edit
+    edit.setFocus()
+    qtbot.keyClicks(edit, text)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+
+
+def last_answer(window: MainWindow) -> TranscriptEntry:
+    entry = window.chat.transcript.last()
+    assert entry is not None and entry.role == "assistant"
+    return entry
+
+
+def test_connects_and_lists_installed_models(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    assert window.status_indicator.label.text() == "Connected to Ollama 0.33.0"
+    models = [window.chat.model_picker.itemData(i) for i in range(window.chat.model_picker.count())]
+    # The embedding-only model cannot chat, so it is not offered here.
+    assert set(models) == {"llama3.2:latest", "qwen3:latest", "gemma3:latest"}
+    assert window.chat.composer.edit.hasFocus()
+
+
+def test_type_enter_and_the_answer_streams_in(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    reply = "Umowa najmu wymaga formy pisemnej, jeśli zawarta jest na dłużej niż rok."
+    fake_ollama.script(reply=reply, token_rate=200)
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    window.chat.model_picker.setCurrentIndex(window.chat.model_picker.findData("llama3.2:latest"))
+
+    type_and_send(qtbot, window, "Kiedy umowa najmu wymaga formy pisemnej?")
+    entries = window.chat.transcript.entries()
+    assert [e.role for e in entries] == ["user", "assistant"]
+    assert entries[0].content == "Kiedy umowa najmu wymaga formy pisemnej?"
+    assert window.chat.composer.stop_button.isVisible()  # Send became Stop
+    # The answer grows in several visible steps, not in one piece at the end.
+    seen_lengths: set[int] = set()
+    qtbot.waitUntil(
+        lambda: (
+            seen_lengths.add(len(last_answer(window).content))
+            or last_answer(window).status is EntryStatus.COMPLETE
+        ),
+        timeout=10000,
+    )
+    assert last_answer(window).content == reply
+    assert len(seen_lengths) > 2
+    assert last_answer(window).metrics is not None
+    assert window.chat.composer.send_button.isVisible()
+    sent = fake_ollama.last_request("/api/chat")
+    assert sent is not None and sent.json["model"] == "llama3.2:latest"
+
+
+def test_second_turn_sends_the_history(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(reply="First answer.")
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    type_and_send(qtbot, window, "one")
+    qtbot.waitUntil(lambda: last_answer(window).status is EntryStatus.COMPLETE, timeout=5000)
+    type_and_send(qtbot, window, "two")
+    qtbot.waitUntil(lambda: len(fake_ollama.requests_to("/api/chat")) == 2, timeout=5000)
+    body = fake_ollama.requests_to("/api/chat")[1].json
+    assert [(m["role"], m["content"]) for m in body["messages"]] == [
+        ("user", "one"),
+        ("assistant", "First answer."),
+        ("user", "two"),
+    ]
+
+
+def test_escape_stops_mid_answer_and_keeps_the_partial(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(reply=" ".join(f"word{i}" for i in range(500)), token_rate=30)
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    type_and_send(qtbot, window, "Write a lot")
+    qtbot.waitUntil(lambda: len(last_answer(window).content) > 10, timeout=5000)
+    qtbot.keyClick(window.chat.composer.edit, Qt.Key.Key_Escape)
+    answer = last_answer(window)
+    assert answer.status is EntryStatus.STOPPED
+    partial = answer.content
+    assert partial.startswith("word0")
+    assert fake_ollama.wait_for_cancelled(timeout=3.0)
+    qtbot.wait(300)
+    assert last_answer(window).content == partial  # nothing arrives after Stop
+    assert window.chat.composer.send_button.isVisible()
+
+
+def test_stop_while_the_model_is_still_loading(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(load_delay=20.0)
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    type_and_send(qtbot, window, "Hello")
+    qtbot.waitUntil(lambda: len(fake_ollama.requests_to("/api/chat")) == 1, timeout=5000)
+    qtbot.wait(200)
+    started = time.monotonic()
+    qtbot.mouseClick(window.chat.composer.stop_button, Qt.MouseButton.LeftButton)
+    assert last_answer(window).status is EntryStatus.STOPPED
+    assert fake_ollama.wait_for_cancelled(timeout=2.0)
+    assert time.monotonic() - started < 0.3 + 0.2  # the daemon heard the hang-up at once
+    request = fake_ollama.last_request("/api/chat")
+    assert request is not None and request.cancelled_during == "load"
+
+
+def test_error_mid_answer_keeps_the_partial_and_offers_retry(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    script = fake_ollama.script(reply="alpha beta gamma delta epsilon", error_after=2, once=True)
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    type_and_send(qtbot, window, "Hello")
+    qtbot.waitUntil(lambda: window.chat.error_bar.isVisible(), timeout=5000)
+    answer = last_answer(window)
+    assert answer.status is EntryStatus.ERROR and answer.content  # partial kept
+    assert "The model ran into an error" in window.chat.error_text.text()
+    assert window.chat.retry_button.isVisible()
+    del script
+    fake_ollama.script(reply="All good now.")
+    qtbot.mouseClick(window.chat.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: last_answer(window).status is EntryStatus.COMPLETE, timeout=5000)
+    assert last_answer(window).content == "All good now."
+    assert [e.role for e in window.chat.transcript.entries()] == ["user", "assistant"]
+    assert not window.chat.error_bar.isVisible()
+
+
+def test_daemon_goes_away_and_comes_back(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    fake_ollama.stop()
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.onboarding, timeout=5000)
+    assert window.watcher.status is not None
+    assert window.watcher.status.state is DaemonState.NOT_RUNNING  # it was running: installed
+    assert window.status_indicator.label.text() == "Ollama is not running"
+    assert window.onboarding.title.text() == "Ollama is not running"
+    fake_ollama.start()
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.chat, timeout=5000)
+    assert window.status_indicator.label.text().startswith("Connected")
+
+
+def test_daemon_dies_mid_answer(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(reply=" ".join(["word"] * 400), token_rate=40)
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    type_and_send(qtbot, window, "Hello")
+    qtbot.waitUntil(lambda: len(last_answer(window).content) > 8, timeout=5000)
+    fake_ollama.stop()
+    qtbot.waitUntil(lambda: last_answer(window).status is EntryStatus.ERROR, timeout=5000)
+    assert last_answer(window).content.startswith("word")  # what arrived is kept
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.onboarding, timeout=5000)
+
+
+def test_nothing_installed_shows_onboarding(
+    qtbot: QtBot, make_window: WindowFactory, closed_port: int
+) -> None:
+    window = make_window(f"127.0.0.1:{closed_port}")
+    qtbot.waitUntil(lambda: window.watcher.status is not None, timeout=5000)
+    assert window.pages.currentWidget() is window.onboarding
+    assert window.watcher.status is not None
+    assert window.watcher.status.state is DaemonState.NOT_INSTALLED
+    assert window.onboarding.title.text() == "Install Ollama to get started"
+    assert window.onboarding.address.text() == "https://ollama.com/download"
+    assert window.onboarding.retry_button.isVisible()
+    assert window.onboarding.locate_button.isVisible()
+
+
+def test_a_web_page_on_the_port(
+    qtbot: QtBot, make_window: WindowFactory, not_ollama_server: LoopbackEndpoint
+) -> None:
+    window = make_window(not_ollama_server.host_port)
+    qtbot.waitUntil(lambda: window.watcher.status is not None, timeout=5000)
+    assert window.watcher.status is not None
+    assert window.watcher.status.state is DaemonState.INCOMPATIBLE
+    assert window.onboarding.title.text() == "Another program is using Ollama's address"
+    assert not_ollama_server.host_port in window.onboarding.body.text()
+
+
+def test_a_port_that_never_answers(
+    qtbot: QtBot, make_window: WindowFactory, silent_server: LoopbackEndpoint
+) -> None:
+    window = make_window(silent_server.host_port)
+    qtbot.waitUntil(lambda: window.watcher.status is not None, timeout=5000)
+    assert window.watcher.status is not None
+    assert window.watcher.status.state is DaemonState.UNRESPONSIVE
+    assert window.onboarding.title.text() == "Ollama is not answering"
+
+
+@pytest.mark.parametrize("garbage", ["localhost:notaport", "not a host", "ftp://x"])
+def test_garbage_ollama_host(qtbot: QtBot, make_window: WindowFactory, garbage: str) -> None:
+    window = make_window(garbage)
+    qtbot.waitUntil(lambda: window.watcher.status is not None, timeout=5000)
+    assert window.onboarding.title.text() == "The OLLAMA_HOST setting is not valid"
+    assert garbage in window.onboarding.body.text()
+    assert window.status_indicator.label.text() == "OLLAMA_HOST is not valid"
+
+
+def test_another_computer_is_refused_until_allowed(
+    qtbot: QtBot, make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Not watching: the test must never try to reach another computer.
+    window = make_window("192.0.2.10:11434", start_watching=False)
+    resolution = window.services.supervisor.resolution
+    assert resolution.problem is not None
+    assert resolution.problem.state is DaemonState.REMOTE_BLOCKED
+    assert window.services.clients.get() is None  # no client, so no request can go out
+    window.show_status(resolution.problem)
+    assert "192.0.2.10:11434" in window.onboarding.body.text()
+    assert not window.remote_warning.isVisible()
+
+    asked: list[str] = []
+
+    def confirm(_parent: object, title: str, text: str, *_args: object) -> object:
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "warning", confirm)
+    qtbot.mouseClick(window.onboarding.allow_button, Qt.MouseButton.LeftButton)
+    assert asked and "will be sent there" in asked[0]
+    assert window.services.preferences.load().allowed_remote_host == "192.0.2.10:11434"
+    assert window.services.supervisor.resolution.problem is None
+    assert window.remote_warning.isVisible()
+    assert "192.0.2.10:11434" in window.remote_warning_text.text()
+
+
+def test_invalid_model_name_is_explained(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    window.chat.model_picker.addItem("broken", "bad name!")  # e.g. a stale saved choice
+    window.chat.model_picker.setCurrentIndex(window.chat.model_picker.count() - 1)
+    type_and_send(qtbot, window, "Hello")
+    qtbot.waitUntil(lambda: window.chat.error_bar.isVisible(), timeout=5000)
+    assert "“bad name!” is not a valid model name." in window.chat.error_text.text()
+    assert not window.chat.retry_button.isVisible()
+    assert fake_ollama.requests_to("/api/chat") == []
