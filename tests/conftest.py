@@ -84,6 +84,14 @@ def pytest_configure(config: pytest.Config) -> None:
     socket.getaddrinfo = _guarded_getaddrinfo
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _import_model_tester_early() -> None:
+    # pytest rewrites the asserts of pytest-qt's model tester when it is first imported; doing
+    # that deep inside a running test trips a CPython 3.11.7 bug ("AST constructor recursion
+    # depth mismatch"). Importing it once, early, keeps the stack shallow.
+    import pytestqt.modeltest  # noqa: F401
+
+
 @pytest.fixture(autouse=True)
 def _no_connection_off_loopback() -> Iterator[None]:
     """Fails the test if anything tried to leave the machine, even if the error was swallowed."""

@@ -118,10 +118,16 @@ class OnboardingPage(QWidget):
         self.retry_button.setVisible(state not in (DaemonState.STARTING,))
         self.allow_button.setVisible(state is DaemonState.REMOTE_BLOCKED)
         self.allow_button.setText(self.tr("Allow %1…").replace("%1", status.address))
-        self.detail.setText(
-            self.tr("Technical detail: %1").replace("%1", status.detail) if status.detail else ""
+        # Raw details help IT staff diagnose a wrong program or address; next to "install it"
+        # or "start it" they are only noise.
+        show_detail = bool(status.detail) and state not in (
+            DaemonState.NOT_INSTALLED,
+            DaemonState.NOT_RUNNING,
+            DaemonState.STARTING,
         )
-        self.detail.setVisible(bool(status.detail))
+        detail = self.tr("Technical detail: %1").replace("%1", status.detail)
+        self.detail.setText(detail if show_detail else "")
+        self.detail.setVisible(show_detail)
         self.setAccessibleDescription(f"{title}. {body}")
         if self.start_button.isVisible():
             self.start_button.setFocus()

@@ -130,7 +130,7 @@ class MessageDelegate(QStyledItemDelegate):
     def _header(self, entry: TranscriptEntry) -> str:
         if entry.role == "user":
             return ""
-        return entry.model or self.tr("Assistant")
+        return entry.model.removesuffix(":latest") or self.tr("Assistant")
 
     def _footer(self, entry: TranscriptEntry) -> str:
         if entry.role == "user":
