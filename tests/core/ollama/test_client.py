@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import pytest
 
 from confide.core.async_loop import LoopThread
-from confide.core.ollama.client import OllamaClient
+from confide.core.ollama.client import OllamaClient, ensure_supported
 from confide.core.ollama.errors import OllamaError, OllamaErrorKind
 from confide.core.ollama.host import parse_ollama_host
 from confide.core.ollama.types import ChatChunk, ChatMessage, ChatOptions, ChatRequest
@@ -372,3 +372,23 @@ def test_a_daemon_that_dies_mid_stream(fake_ollama: FakeOllama) -> None:
     with client_for(fake_ollama.url) as client:
         expect_error(K.CONNECTION_LOST, stream(client))
     assert len(received) >= 3
+
+
+def test_capabilities_are_checked_before_sending(fake_ollama: FakeOllama) -> None:
+    png = b"\x89PNG\r\n\x1a\n"
+    with_image = ChatRequest("llama3.2", (ChatMessage("user", "Look", images=(png,)),))
+    with client_for(fake_ollama.url) as client:
+        llama = run(client.show("llama3.2"))
+        gemma = run(client.show("gemma3"))
+        embedder = run(client.show("nomic-embed-text"))
+    with pytest.raises(OllamaError) as caught:
+        ensure_supported(with_image, llama)
+    assert caught.value.capability == "vision"
+    ensure_supported(ChatRequest("gemma3", with_image.messages), gemma)  # vision model: fine
+    with pytest.raises(OllamaError) as caught:
+        ensure_supported(ask("llama3.2", think=True), llama)
+    assert caught.value.capability == "thinking"
+    with pytest.raises(OllamaError) as caught:
+        ensure_supported(ask("nomic-embed-text"), embedder)
+    assert caught.value.capability == "chat"
+    ensure_supported(ask("llama3.2"), llama)

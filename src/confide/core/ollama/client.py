@@ -325,6 +325,38 @@ class OllamaClient:
             raise OllamaError(OllamaErrorKind.NOT_OLLAMA, type(exc).__name__) from exc
 
 
+def ensure_supported(request: ChatRequest, info: ModelInfo) -> None:
+    """Refuses what the model cannot do before anything is sent.
+
+    The daemon itself rejects thinking and tools it cannot honour, but not images: a model
+    without vision fails later inside its runner, or silently ignores them (§2.6.1).
+    """
+    capabilities = info.capabilities
+    if not capabilities:
+        return  # an old daemon that does not report capabilities: let it decide
+    if "completion" not in capabilities:
+        raise OllamaError(
+            OllamaErrorKind.CAPABILITY_MISSING,
+            "model cannot chat",
+            model=request.model,
+            capability="chat",
+        )
+    if any(message.images for message in request.messages) and "vision" not in capabilities:
+        raise OllamaError(
+            OllamaErrorKind.CAPABILITY_MISSING,
+            "model cannot see images",
+            model=request.model,
+            capability="vision",
+        )
+    if request.think not in (None, False) and "thinking" not in capabilities:
+        raise OllamaError(
+            OllamaErrorKind.CAPABILITY_MISSING,
+            "model cannot think",
+            model=request.model,
+            capability="thinking",
+        )
+
+
 def _check_name(model: str) -> None:
     """Refuses a malformed name before anything is sent (ollama-api.md §3.1)."""
     try:

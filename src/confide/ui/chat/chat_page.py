@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from confide.core.ollama.client import OllamaClient
+from confide.core.ollama.client import OllamaClient, ensure_supported
 from confide.core.ollama.errors import OllamaError
 from confide.core.ollama.types import (
     ChatChunk,
@@ -76,6 +76,7 @@ class ChatPage(QWidget):
         self._answer: TaskHandle | None = None
         self._models_task: TaskHandle | None = None
         self._follow_tail = True
+        self._model_info: dict[str, ModelInfo] = {}
 
         # Header: which model answers.
         header = QFrame(self)
@@ -185,6 +186,7 @@ class ChatPage(QWidget):
         previous = self.current_model or self._preferences.load().last_model
         self.model_picker.blockSignals(True)
         self.model_picker.clear()
+        self._model_info = {model.name: info for model, info in models if info is not None}
         for model, info in models:
             if info is not None and not info.supports("completion"):
                 continue  # embedding-only models index documents; they cannot chat
@@ -279,6 +281,13 @@ class ChatPage(QWidget):
             TranscriptEntry(role="assistant", content="", model=model, status=EntryStatus.STREAMING)
         )
         self._show_transcript()
+        info = self._model_info.get(model)
+        if info is not None:
+            try:
+                ensure_supported(request, info)
+            except OllamaError as refused:
+                self._show_failure(refused)
+                return
 
         async def job(push: ProgressSink) -> None:
             async with contextlib.aclosing(client.chat(request)) as stream:
@@ -310,6 +319,9 @@ class ChatPage(QWidget):
             return
         self._answer = None
         assert isinstance(error, BaseException)
+        self._show_failure(error)
+
+    def _show_failure(self, error: BaseException) -> None:
         text = describe_error(error)
         self.transcript.update_last(
             status=EntryStatus.ERROR, error_title=text.title, error_message=text.message
