@@ -18,13 +18,13 @@ from confide.core.ollama.types import ChatChunk, ChatMessage, ChatRequest, PullP
 from tests.fake_ollama.http11 import Connection, LoopbackHTTPServer, Request
 
 T = TypeVar("T")
-CAPTURES = Path(__file__).resolve().parents[3].parent / "shared" / "ollama-transcripts"
+CAPTURES = Path(__file__).resolve().parents[2] / "data" / "ollama-transcripts"
 
 
 def _capture(name: str) -> bytes:
     path = CAPTURES / name
     if not path.exists():
-        pytest.fail(f"the captured transcript {path} is missing (shared/ must sit beside the repo)")
+        pytest.fail(f"the captured transcript {path} is missing")
     return path.read_bytes()
 
 
