@@ -14,7 +14,6 @@ import ollama
 import pytest
 
 from tests.fake_ollama import FakeOllama
-from tests.fake_ollama.fixtures import *  # noqa: F403
 
 LONG_REPLY = " ".join(f"word{i}" for i in range(400))
 

@@ -14,7 +14,6 @@ import httpx
 import pytest
 
 from tests.fake_ollama.__main__ import parse_ollama_host
-from tests.fake_ollama.fixtures import *  # noqa: F403
 from tests.fake_ollama.fixtures import LoopbackEndpoint
 
 REPO = Path(__file__).resolve().parents[1]

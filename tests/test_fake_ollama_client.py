@@ -13,7 +13,6 @@ import ollama
 import pytest
 
 from tests.fake_ollama import RUNNER_ERROR, FakeOllama, build_gguf
-from tests.fake_ollama.fixtures import *  # noqa: F403
 from tests.fake_ollama.generation import split_tokens
 
 

@@ -13,16 +13,12 @@ import httpx
 import pytest
 
 from tests.fake_ollama import FakeOllama
-from tests.fake_ollama.fixtures import *  # noqa: F403
 
-TRANSCRIPTS = Path("/work/shared/ollama-transcripts")
+TRANSCRIPTS = Path(__file__).resolve().parent / "data" / "ollama-transcripts"
 CREATED_AT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$")
 LOCAL_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$")
 PULLING = re.compile(r"^pulling [0-9a-f]{12}$")
 
-pytestmark = pytest.mark.skipif(
-    not TRANSCRIPTS.is_dir(), reason="captured transcripts not available"
-)
 
 
 def _lines(raw: bytes) -> list[dict[str, Any]]:
@@ -107,7 +103,7 @@ def test_pull_stream_matches_capture(tiny: FakeOllama) -> None:
     real = _lines((TRANSCRIPTS / "pull_transcript.ndjson").read_bytes())
     tiny.remove_model("gemma3-tiny")
     tiny.add_pullable("gemma3-tiny", layers=[253_113_024, 358, 77, 492], family="gemma3")
-    tiny.behaviour.pull_rate = 2.5e9
+    tiny.behaviour.pull_rate = 1e9  # ~0.25 s: a handful of progress lines
     tiny.behaviour.progress_interval = 0.02
     response, raw = _post_stream(tiny, "/api/pull", {"model": "gemma3-tiny", "insecure": True})
     assert response.status_code == 200
@@ -136,10 +132,12 @@ def test_pull_stream_matches_capture(tiny: FakeOllama) -> None:
     real_progress = [line for line in real if PULLING.match(line["status"])]
     our_progress = [line for line in ours if PULLING.match(line["status"])]
     assert len(our_progress) >= 2
+    real_types = _types(real_progress[0])
     for line in our_progress:
-        assert _types(line) == _types(real_progress[0])
+        # `completed` is omitempty: a line sent before the first byte arrived has none.
+        assert _types(line) in (real_types, real_types[:-1])
         assert line["digest"][7:19] == line["status"][8:]
-        assert line["completed"] < line["total"]  # no 100% line, as in the capture
+        assert line.get("completed", 0) < line["total"]  # no 100% line, as in the capture
     for ours_line, real_line in zip((ours[0], *ours[-3:]), (real[0], *real[-3:]), strict=True):
         assert ours_line == real_line  # the fixed statuses are byte-identical objects
 

@@ -14,10 +14,9 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from .api_generation import decode_or_reply
 from .api_pull import progress, run_pull
 from .decoding import CREATE_REQUEST
-from .exchange import Exchange
+from .exchange import Exchange, decode_or_reply
 from .gguf import GGUFError, read_metadata
 from .http11 import ClientGone
 from .models import FILE_TYPES, ModelSpec, fake_digest, human_parameter_count

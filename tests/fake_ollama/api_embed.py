@@ -14,10 +14,9 @@ import re
 import time
 from typing import Any
 
-from .api_generation import decode_or_reply
 from .behaviours import RUNNER_DIED
 from .decoding import EMBED_REQUEST, EMBEDDINGS_REQUEST
-from .exchange import Exchange
+from .exchange import Exchange, decode_or_reply
 from .generation import count_tokens, effective_num_ctx, effective_options, option_error, schedule
 from .names import parse_name
 from .state import Installed

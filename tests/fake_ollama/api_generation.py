@@ -10,46 +10,39 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from .behaviours import RUNNER_DIED, Behaviour, text_of
-from .decoding import CHAT_REQUEST, GENERATE_REQUEST, DecodeError, EmptyBody, Struct, decode
-from .exchange import Exchange, NdjsonStream
+from .behaviours import RUNNER_DIED, Behaviour
+from .decoding import CHAT_REQUEST, GENERATE_REQUEST
+from .exchange import Exchange, NdjsonStream, decode_or_reply
 from .generation import (
     PROMPT_TOO_LONG,
     Scheduled,
-    apply_stop,
     chat_prompt_tokens,
     count_tokens,
     effective_num_ctx,
     effective_options,
-    num_predict,
     option_error,
     schedule,
-    split_tokens,
-    tool_calls_wire,
     truncate_messages,
 )
 from .http11 import ClientGone
 from .names import parse_name
+from .replies import (
+    ChatEmitter,
+    Emitter,
+    GenerateEmitter,
+    Piece,
+    Plan,
+    assistant_message,
+    plan_reply,
+)
 from .state import Installed
 from .wire import utc_timestamp
 
 # The runner's answer when a model without a vision projector gets images (the daemon does
 # not check the capability itself).
 NO_VISION = "this model is missing data required for image input"
-
-
-def decode_or_reply(ex: Exchange, schema: Struct) -> dict[str, Any] | None:
-    """The decoded body, or None after answering 400 like ShouldBindJSON's caller does."""
-    try:
-        return decode(ex.request.body, schema)
-    except EmptyBody:
-        ex.error(400, "missing request body")
-    except DecodeError as err:
-        ex.error(400, str(err))
-    return None
 
 
 def _format_error(fmt: Any) -> str | None:
@@ -63,199 +56,6 @@ def _format_error(fmt: Any) -> str | None:
 def _snippet(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= 200 else text[:197] + "..."
-
-
-@dataclass
-class Piece:
-    kind: str  # "thinking", "content" or "tools"
-    text: str = ""
-    calls: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class Plan:
-    pieces: list[Piece]
-    done_reason: str
-    prompt_tokens: int
-    final_calls: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _plan(
-    beh: Behaviour,
-    body: dict[str, Any],
-    request_json: dict[str, Any],
-    *,
-    thinks: bool,
-    default_reply: str,
-    options: dict[str, Any],
-    prompt_tokens: int,
-    num_ctx: int,
-    want_tools: bool,
-) -> Plan:
-    calls = tool_calls_wire(beh.tool_calls) if want_tools and beh.tool_calls else []
-    thinking = (
-        text_of(beh.thinking, request_json, "The user wants a short answer. I will reply briefly.")
-        if thinks
-        else ""
-    )
-    reply = "" if calls and beh.reply is None else text_of(beh.reply, request_json, default_reply)
-    reply, _stopped = apply_stop(reply, options)
-    tokens = [Piece("thinking", t) for t in split_tokens(thinking)]
-    tokens += [Piece("content", t) for t in split_tokens(reply)]
-    limit = num_predict(options)
-    if body.get("shift") is False:
-        room = max(0, num_ctx - prompt_tokens)
-        limit = room if limit is None else min(limit, room)
-    done_reason = "stop"
-    if limit is not None and len(tokens) > limit:
-        tokens, done_reason = tokens[:limit], "length"
-    plan = Plan(tokens, done_reason, prompt_tokens)
-    if calls and done_reason == "stop":
-        if beh.tool_calls_in_final:
-            plan.final_calls = calls
-        else:
-            plan.pieces.append(Piece("tools", calls=calls))
-    return plan
-
-
-class _Emitter:
-    """Builds one endpoint's chunks (field order = the Go struct's)."""
-
-    def __init__(self, model: str) -> None:
-        self.model = model
-
-    def chunk(self, piece: Piece) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def final(self, plan: Plan, metrics: dict[str, int], done: bool) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def aggregate(
-        self, plan: Plan, sent: list[Piece], metrics: dict[str, int], done: bool
-    ) -> dict[str, Any]:
-        raise NotImplementedError
-
-
-def _message(
-    content: str, thinking: str = "", calls: list[dict[str, Any]] | None = None
-) -> dict[str, Any]:
-    message: dict[str, Any] = {"role": "assistant", "content": content}
-    if thinking:
-        message["thinking"] = thinking
-    if calls:
-        message["tool_calls"] = calls
-    return message
-
-
-class ChatEmitter(_Emitter):
-    def __init__(self, model: str, want_tools: bool) -> None:
-        super().__init__(model)
-        self.want_tools = want_tools
-
-    def chunk(self, piece: Piece) -> dict[str, Any]:
-        if piece.kind == "thinking":
-            message = _message("", thinking=piece.text)
-        elif piece.kind == "tools":
-            message = _message("", calls=piece.calls)
-        else:
-            message = _message(piece.text)
-        return {
-            "model": self.model,
-            "created_at": utc_timestamp(),
-            "message": message,
-            "done": False,
-        }
-
-    def final(self, plan: Plan, metrics: dict[str, int], done: bool = True) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "model": self.model,
-            "created_at": utc_timestamp(),
-            "message": _message("", calls=plan.final_calls),
-            "done": done,
-        }
-        if done:
-            out["done_reason"] = plan.done_reason
-            out.update(metrics)
-        return out
-
-    def aggregate(
-        self, plan: Plan, sent: list[Piece], metrics: dict[str, int], done: bool
-    ) -> dict[str, Any]:
-        calls = [c for p in sent if p.kind == "tools" for c in p.calls] + (
-            plan.final_calls if done else []
-        )
-        message = _message(
-            "".join(p.text for p in sent if p.kind == "content"),
-            thinking="".join(p.text for p in sent if p.kind == "thinking"),
-            calls=calls if self.want_tools else None,
-        )
-        out: dict[str, Any] = {
-            "model": self.model,
-            "created_at": utc_timestamp(),
-            "message": message,
-            "done": done,
-        }
-        if done:
-            out["done_reason"] = plan.done_reason
-            out.update(metrics)
-        return out
-
-
-class GenerateEmitter(_Emitter):
-    def __init__(self, model: str, raw: bool) -> None:
-        super().__init__(model)
-        self.raw = raw
-
-    def _base(self, response: str, thinking: str, done: bool) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "model": self.model,
-            "created_at": utc_timestamp(),
-            "response": response,
-        }
-        if thinking:
-            out["thinking"] = thinking
-        out["done"] = done
-        return out
-
-    def chunk(self, piece: Piece) -> dict[str, Any]:
-        out = self._base(
-            piece.text if piece.kind == "content" else "",
-            piece.text if piece.kind == "thinking" else "",
-            False,
-        )
-        if piece.kind == "tools":
-            out["tool_calls"] = piece.calls
-        return out
-
-    def _finish(
-        self, out: dict[str, Any], plan: Plan, metrics: dict[str, int], calls: list[dict[str, Any]]
-    ) -> None:
-        out["done_reason"] = plan.done_reason
-        if not self.raw:
-            count = plan.prompt_tokens + metrics.get("eval_count", 0)
-            out["context"] = [(i * 7919) % 32000 + 1 for i in range(count)]
-        out.update(metrics)
-        if calls:
-            out["tool_calls"] = calls
-
-    def final(self, plan: Plan, metrics: dict[str, int], done: bool = True) -> dict[str, Any]:
-        out = self._base("", "", done)
-        if done:
-            self._finish(out, plan, metrics, plan.final_calls)
-        return out
-
-    def aggregate(
-        self, plan: Plan, sent: list[Piece], metrics: dict[str, int], done: bool
-    ) -> dict[str, Any]:
-        out = self._base(
-            "".join(p.text for p in sent if p.kind == "content"),
-            "".join(p.text for p in sent if p.kind == "thinking"),
-            done,
-        )
-        if done:
-            calls = [c for p in sent if p.kind == "tools" for c in p.calls] + plan.final_calls
-            self._finish(out, plan, metrics, calls)
-        return out
 
 
 # --- execution --------------------------------------------------------------------------------
@@ -293,7 +93,7 @@ def _execute(
     sched: Scheduled,
     beh: Behaviour,
     plan: Plan,
-    emitter: _Emitter,
+    emitter: Emitter,
     stream: bool,
     prompt_ns: int,
 ) -> None:
@@ -350,7 +150,7 @@ def _run(
     stream: bool,
     prompt_tokens_of: Callable[[int], int],
     build_plan: Callable[[Behaviour, dict[str, Any], int, int], Plan],
-    emitter: _Emitter,
+    emitter: Emitter,
     runner_error: str | None = None,
 ) -> None:
     """Shared tail of chat and generate, from option checks to the last byte."""
@@ -434,7 +234,7 @@ def chat(ex: Exchange) -> None:
         ex.error(404, f"model '{sent}' not found")
         return
     messages: list[dict[str, Any]] = body.get("messages") or []
-    stub = {"model": sent, "created_at": "", "message": _message(""), "done": True}
+    stub = {"model": sent, "created_at": "", "message": assistant_message(""), "done": True}
     if not messages and body.get("keep_alive") == 0:
         ex.daemon.state.unload(name)
         ex.json(200, {**stub, "created_at": utc_timestamp(), "done_reason": "unload"})
@@ -465,7 +265,7 @@ def chat(ex: Exchange) -> None:
     def build(beh: Behaviour, options: dict[str, Any], tokens: int, num_ctx: int) -> Plan:
         said = _snippet(_last_user_text(messages))
         default = f"Hello! This is {sent} in the fake Ollama. You said: {said}"
-        return _plan(
+        return plan_reply(
             beh,
             body,
             _request_json(ex),
@@ -536,7 +336,7 @@ def generate(ex: Exchange) -> None:
 
     def build(beh: Behaviour, options: dict[str, Any], tokens: int, num_ctx: int) -> Plan:
         default = f"Hello! This is {sent} in the fake Ollama. You said: {_snippet(prompt)}"
-        return _plan(
+        return plan_reply(
             beh,
             body,
             _request_json(ex),

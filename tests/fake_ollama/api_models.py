@@ -6,9 +6,8 @@ import json
 import time
 from typing import Any
 
-from .api_generation import decode_or_reply
 from .decoding import COPY_REQUEST, DELETE_REQUEST, SHOW_REQUEST
-from .exchange import Exchange
+from .exchange import Exchange, decode_or_reply
 from .models import details, model_info, modelfile, parameters_text, tensors
 from .names import parse_name
 from .state import Installed, Runner

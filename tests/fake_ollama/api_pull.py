@@ -13,9 +13,8 @@ import threading
 import time
 from typing import Any
 
-from .api_generation import decode_or_reply
 from .decoding import PULL_REQUEST
-from .exchange import JSON_BARE, Exchange
+from .exchange import JSON_BARE, Exchange, decode_or_reply
 from .http11 import ClientGone
 from .names import ModelName, parse_name
 from .state import DaemonState, Layer
@@ -93,11 +92,15 @@ class Downloads:
     def release(self, download: BlobDownload) -> None:
         with self._lock:
             download.waiters -= 1
+            stopping = download.waiters <= 0 and not download.done.is_set()
             if download.waiters <= 0:
-                if not download.done.is_set():
+                if stopping:
                     download.cancel.set()
                 if self._active.get(download.layer.digest) is download:
                     del self._active[download.layer.digest]
+        if stopping:
+            # Wait for the last bytes to be accounted, so the partial is final once we return.
+            download.thread.join(2.0)
 
     def stop_all(self, timeout: float = 2.0) -> None:
         with self._lock:

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .decoding import DecodeError, EmptyBody, Struct, decode
 from .http11 import Connection, Request
 from .state import RecordedRequest
 from .wire import encode_bytes
@@ -101,3 +102,14 @@ class NdjsonStream:
 
     def drop(self) -> None:
         self.exchange.conn.drop()
+
+
+def decode_or_reply(ex: Exchange, schema: Struct) -> dict[str, Any] | None:
+    """The decoded body, or None after answering 400 like ShouldBindJSON's caller does."""
+    try:
+        return decode(ex.request.body, schema)
+    except EmptyBody:
+        ex.error(400, "missing request body")
+    except DecodeError as err:
+        ex.error(400, str(err))
+    return None

@@ -22,7 +22,7 @@ from .behaviours import Behaviour, Script, Scripts
 from .http11 import Connection, LoopbackHTTPServer, Request
 from .models import DEFAULT_INSTALLED, DEFAULT_PULLABLE, PRESETS, ModelSpec, fake_digest
 from .names import ModelName, parse_name
-from .state import DaemonState, Layer, RecordedRequest, standard_layers
+from .state import DaemonState, Layer, Pullable, RecordedRequest, standard_layers
 
 _SPEC_FIELDS = {f.name for f in fields(ModelSpec)}
 
@@ -215,8 +215,6 @@ class FakeOllama:
                 )
                 for i, (size, kind) in enumerate(zip(layers, kinds, strict=True))
             ]
-        from .state import Pullable
-
         with self.state.lock:
             self.state.pullable[parsed.key] = Pullable(parsed, model_spec, blobs)
         return [blob.digest for blob in blobs]

@@ -316,7 +316,6 @@ def standard_layers(name: str, spec: ModelSpec, model_digest: str | None = None)
 
     Digests are derived from the content, so two models with the same weights share blobs.
     """
-    small = 0
     pieces: list[Layer] = []
     if spec.template:
         size = len(spec.template.encode())

@@ -44,6 +44,23 @@ class LoopThread:
             return  # shutting down: late wake-ups from the GUI have nothing left to wake
         self._loop.call_soon_threadsafe(callback, *args)
 
+    def cancel_pending(self, timeout: float = 5.0) -> None:
+        """Cancels every running task and waits until each has cleaned up (closed streams)."""
+        if not self._started or self._loop.is_closed():
+            return
+
+        async def _cancel_all() -> None:
+            current = asyncio.current_task()
+            pending = [task for task in asyncio.all_tasks() if task is not current]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+        try:
+            self.submit(_cancel_all()).result(timeout)
+        except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
+            pass
+
     def stop(self, timeout: float = 5.0) -> None:
         """Cancels what is still running, lets it clean up, then stops the loop."""
         if not self._started or self._loop.is_closed():

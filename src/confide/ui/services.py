@@ -38,6 +38,8 @@ class ClientHolder:
         self._resolution = resolution
         old, self._client = self._client, None
         if old is not None:
+            # Only when the user changes which daemon to use; a request still running on the
+            # old client ends with a connection error, which the chat shows with Retry.
             self._loop_thread.submit(old.aclose())
 
     def get(self) -> OllamaClient | None:
@@ -75,6 +77,9 @@ class AppServices:
         return resolution
 
     def shutdown(self) -> None:
+        # Order matters: streams must finish closing before their client's connections go.
+        self.runner.cancel_all()
+        self.runner.loop_thread.cancel_pending()
         self.clients.close()
         self.runner.shutdown()
         self.supervisor.launcher.stop_owned()
