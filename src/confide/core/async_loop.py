@@ -55,29 +55,18 @@ class LoopThread:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-
-        try:
-            self.submit(_cancel_all()).result(timeout)
-        except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
-            pass
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Cancels what is still running, lets it clean up, then stops the loop."""
-        if not self._started or self._loop.is_closed():
-            return
-
-        async def _shutdown() -> None:
-            current = asyncio.current_task()
-            pending = [task for task in asyncio.all_tasks() if task is not current]
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
             await self._loop.shutdown_asyncgens()
 
         with contextlib.suppress(
             concurrent.futures.TimeoutError, concurrent.futures.CancelledError
         ):
-            self.submit(_shutdown()).result(timeout)
+            self.submit(_cancel_all()).result(timeout)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Cancels what is still running, lets it clean up, then stops the loop."""
+        if not self._started or self._loop.is_closed():
+            return
+        self.cancel_pending(timeout)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout)
         if not self._thread.is_alive():
