@@ -55,7 +55,6 @@ class LoopThread:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-            await self._loop.shutdown_asyncgens()
 
         with contextlib.suppress(
             concurrent.futures.TimeoutError, concurrent.futures.CancelledError
@@ -67,6 +66,10 @@ class LoopThread:
         if not self._started or self._loop.is_closed():
             return
         self.cancel_pending(timeout)
+        with contextlib.suppress(
+            concurrent.futures.TimeoutError, concurrent.futures.CancelledError
+        ):
+            self.submit(self._loop.shutdown_asyncgens()).result(timeout)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout)
         if not self._thread.is_alive():
