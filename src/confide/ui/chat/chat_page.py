@@ -11,8 +11,15 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QCursor,
+    QDesktopServices,
+    QGuiApplication,
+    QKeySequence,
+    QPalette,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -20,8 +27,10 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -111,6 +120,10 @@ class ChatPage(QWidget):
         self.view.setFrameShape(QFrame.Shape.NoFrame)
         self.view.setAccessibleName(self.tr("Conversation"))
         self.view.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+        self.view.setMouseTracking(True)
+        self.delegate.linkActivated.connect(self.open_link)
+        self.delegate.codeCopyRequested.connect(self._copy_code)
+        self.transcript.set_dark(self.palette().color(QPalette.ColorRole.Base).lightness() < 128)
 
         self.welcome = QLabel(self)
         self.welcome.setObjectName("welcome")
@@ -334,6 +347,30 @@ class ChatPage(QWidget):
             log.warning("chat request failed: %s", error.kind.value)
             if error.daemon_unreachable:
                 self.daemonTrouble.emit()
+
+    # -- links and code ------------------------------------------------------------------------
+
+    def open_link(self, href: str) -> None:
+        """Opens a link from an answer in the browser, only after the user saw where it goes."""
+        url = QUrl(href)
+        if url.scheme() not in ("http", "https", "mailto"):
+            return
+        answer = QMessageBox.question(
+            self,
+            self.tr("Open this link?"),
+            self.tr(
+                "The answer links to:\n\n%1\n\nOpening it leaves Confide and uses the "
+                "internet. Open it in your browser?"
+            ).replace("%1", url.toDisplayString()),
+            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Open:
+            QDesktopServices.openUrl(url)
+
+    def _copy_code(self, code: str) -> None:
+        QGuiApplication.clipboard().setText(code)
+        QToolTip.showText(QCursor.pos(), self.tr("Code copied"), self.view)
 
     # -- view ---------------------------------------------------------------------------------
 

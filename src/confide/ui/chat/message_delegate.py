@@ -1,25 +1,52 @@
-"""Paints transcript rows: a bubble for the user, an open column for the assistant.
+"""Paints transcript rows: a bubble for the user, an open Markdown column for the assistant.
 
-Layouts are cached per (entry, revision, width): scrolling never re-lays-out text, and while
-an answer streams only the last row is laid out again.
+Rows the view has not painted yet get an estimated height (cheap, from the text length), so
+a long conversation opens without laying out thousands of documents. A painted row builds
+its documents once per (entry revision, width); when its real height differs from the
+estimate the view is told, and only then lays the list out again.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRectF, QSize, Qt
+from dataclasses import dataclass
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPointF,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
     QFont,
-    QFontMetrics,
+    QFontMetricsF,
+    QMouseEvent,
     QPainter,
     QPalette,
-    QTextDocument,
-    QTextOption,
 )
-from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+)
 
-from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry, TranscriptRole
+from confide.core.markdown import code_index_from_href
+from confide.ui.chat.rich_text import DocumentStack, SafeDocument, new_document
+from confide.ui.chat.transcript_model import (
+    EntryStatus,
+    TranscriptEntry,
+    TranscriptModel,
+    TranscriptRole,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -29,33 +56,51 @@ PAD = 12
 USER_MAX_FRACTION = 0.72
 MAX_READING_WIDTH = 820
 RADIUS = 12.0
+SECTION_GAP = 6.0
+ERROR_COLOUR = "#c94040"
 
 
-class _Layout:
-    """Everything needed to paint one row at one width."""
+@dataclass
+class _RowDocs:
+    """The laid-out documents of one row at one width."""
 
-    def __init__(
-        self,
-        header: str,
-        body: QTextDocument,
-        thinking: QTextDocument | None,
-        footer: str,
-        body_width: float,
-    ) -> None:
-        self.header = header
-        self.body = body
-        self.thinking = thinking
-        self.footer = footer
-        self.body_width = body_width
+    revision: int
+    width: int
+    body: DocumentStack
+    tail: SafeDocument | None
+    thinking: SafeDocument | None
+
+
+@dataclass
+class _Geometry:
+    """Where each part of a row sits, relative to the row's top-left corner."""
+
+    bubble: QRectF
+    header: QRectF | None
+    thinking_toggle: QRectF | None
+    thinking: QRectF | None
+    body: QRectF
+    tail: QRectF | None
+    footer: QRectF | None
+    height: float
 
 
 class MessageDelegate(QStyledItemDelegate):
+    linkActivated = Signal(str)  # an http(s) or mailto link the user clicked
+    codeCopyRequested = Signal(str)  # the code block's text
+
     def __init__(self, view: QAbstractItemView, parent: QObject | None = None) -> None:
         super().__init__(parent or view)
         self._view = view
-        self._cache: dict[tuple[int, int, int], _Layout] = {}
+        self._docs: dict[int, _RowDocs] = {}
+        self._reported: dict[int, int] = {}  # uid -> height last given to the view
+        self._stale: set[int] = set()  # rows whose real height differs from what we reported
+        self._announce = QTimer(self)
+        self._announce.setSingleShot(True)
+        self._announce.setInterval(0)
+        self._announce.timeout.connect(self._announce_changes)
 
-    # -- sizes --------------------------------------------------------------------------------
+    # -- geometry -------------------------------------------------------------------------------
 
     def _column(self) -> tuple[float, float]:
         """Left edge and width of the reading column, centred in wide windows."""
@@ -63,74 +108,158 @@ class MessageDelegate(QStyledItemDelegate):
         width = min(available, MAX_READING_WIDTH)
         return OUTER_H + (available - width) / 2, width
 
+    @staticmethod
+    def _small_font(font: QFont) -> QFont:
+        small = QFont(font)
+        small.setPointSizeF(max(font.pointSizeF() * 0.86, 7.0))
+        return small
+
+    def _body_width(self, entry: TranscriptEntry) -> float:
+        _, column = self._column()
+        return (column * USER_MAX_FRACTION if entry.role == "user" else column) - 2 * PAD
+
+    def _model(self, index: Index) -> TranscriptModel | None:
+        model = index.model()
+        return model if isinstance(model, TranscriptModel) else None
+
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        layout = self._layout(option, index)
-        if layout is None:
-            return QSize(0, 0)
-        return QSize(int(self._column()[1]), int(self._height(option, layout)) + 2 * OUTER_V)
-
-    def _small_font(self, option: QStyleOptionViewItem) -> QFont:
-        font = QFont(option.font)
-        font.setPointSizeF(max(font.pointSizeF() * 0.86, 7.0))
-        return font
-
-    def _height(self, option: QStyleOptionViewItem, layout: _Layout) -> float:
-        small = QFontMetrics(self._small_font(option)).height()
-        height = layout.body.size().height() + 2 * PAD
-        if layout.header:
-            height += small + 4
-        if layout.thinking is not None:
-            height += layout.thinking.size().height() + 6
-        if layout.footer:
-            height += small + 4
-        return height
-
-    def _layout(self, option: QStyleOptionViewItem, index: Index) -> _Layout | None:
         entry = index.data(TranscriptRole.ENTRY)
         if not isinstance(entry, TranscriptEntry):
-            return None
-        _, column_width = self._column()
-        key = (entry.uid, entry.revision, int(column_width))
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        if len(self._cache) > 4000:
-            self._cache.clear()
-        is_user = entry.role == "user"
-        body_width = (column_width * USER_MAX_FRACTION if is_user else column_width) - 2 * PAD
-        body = self._document(option.font, entry.content or self._placeholder(entry), body_width)
-        if is_user:
-            # Short messages get a snug bubble instead of a full-width one.
-            body.setTextWidth(min(body_width, body.idealWidth() + 1))
-        thinking = None
-        if entry.thinking and not is_user:
-            thinking = self._document(self._small_font(option), entry.thinking.strip(), body_width)
-        layout = _Layout(self._header(entry), body, thinking, self._footer(entry), body_width)
-        self._cache[key] = layout
-        return layout
+            return QSize(0, 0)
+        _, column = self._column()
+        docs = self._docs.get(entry.uid)
+        if docs is not None and docs.revision == entry.revision and docs.width == int(column):
+            height = self._geometry(option, entry, docs).height
+        else:
+            height = self._estimate(option, entry)
+        total = int(height) + 2 * OUTER_V
+        self._reported[entry.uid] = total
+        return QSize(int(column), total)
 
-    @staticmethod
-    def _document(font: QFont, text: str, width: float) -> QTextDocument:
-        document = QTextDocument()
-        document.setDefaultFont(font)
-        document.setDocumentMargin(0)
-        option = QTextOption()
-        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-        document.setDefaultTextOption(option)
-        # Plain text: model output is never interpreted as HTML.
-        document.setPlainText(text)
-        document.setTextWidth(width)
-        return document
+    def _estimate(self, option: QStyleOptionViewItem, entry: TranscriptEntry) -> float:
+        metrics = QFontMetricsF(option.font)
+        per_line = max(int(self._body_width(entry) / max(metrics.averageCharWidth(), 1.0)), 8)
+        lines = sum(1 + len(line) // per_line for line in entry.content.split("\n"))
+        small = QFontMetricsF(self._small_font(option.font)).height()
+        chrome = 2 * PAD + (0 if entry.role == "user" else 2 * (small + 4))
+        return lines * metrics.lineSpacing() + chrome
+
+    def _documents(self, option: QStyleOptionViewItem, index: Index) -> _RowDocs | None:
+        entry = index.data(TranscriptRole.ENTRY)
+        model = self._model(index)
+        if not isinstance(entry, TranscriptEntry) or model is None:
+            return None
+        _, column = self._column()
+        width = self._body_width(entry)
+        docs = self._docs.get(entry.uid)
+        if docs is not None and docs.revision == entry.revision and docs.width == int(column):
+            return docs
+        if docs is None or docs.width != int(column):
+            gap = QFontMetricsF(option.font).lineSpacing() * 0.5
+            docs = _RowDocs(-1, int(column), DocumentStack(option.font, width, gap), None, None)
+            self._docs[entry.uid] = docs
+        if len(self._docs) > 600:  # long chats: keep what is near the screen, not everything
+            self._docs = {uid: d for uid, d in self._docs.items() if uid == entry.uid}
+            self._docs[entry.uid] = docs
+        self._fill(option, entry, model, docs, width)
+        docs.revision = entry.revision
+        return docs
+
+    def _fill(
+        self,
+        option: QStyleOptionViewItem,
+        entry: TranscriptEntry,
+        model: TranscriptModel,
+        docs: _RowDocs,
+        width: float,
+    ) -> None:
+        if entry.role == "user":
+            document = new_document(option.font, width)
+            document.setPlainText(entry.content)  # what the user typed, exactly as typed
+            document.setTextWidth(min(width, document.idealWidth() + 1))
+            docs.body.show_document(document)
+            docs.tail = None
+        else:
+            placeholder = self._placeholder(entry)
+            if entry.content:
+                rendered = entry.rendered if entry.markdown else model.rendered(entry)
+                assert rendered is not None
+                docs.body.update(rendered.stable_html)
+                if entry.status is not EntryStatus.STREAMING:
+                    docs.body.collapse()
+                tail_html = rendered.tail_html
+            else:
+                docs.body.update("")
+                tail_html = ""
+            if tail_html or placeholder:
+                tail = new_document(option.font, width)
+                if tail_html:
+                    tail.setHtml(tail_html)
+                else:
+                    tail.setPlainText(placeholder)
+                docs.tail = tail
+            else:
+                docs.tail = None
+        if entry.thinking and entry.role != "user" and entry.thinking_expanded:
+            thinking = new_document(self._small_font(option.font), width)
+            thinking.setPlainText(entry.thinking.strip())
+            docs.thinking = thinking
+        else:
+            docs.thinking = None
+
+    def _geometry(
+        self, option: QStyleOptionViewItem, entry: TranscriptEntry, docs: _RowDocs
+    ) -> _Geometry:
+        left, column = self._column()
+        small = QFontMetricsF(self._small_font(option.font)).height()
+        is_user = entry.role == "user"
+        body_width = (
+            docs.body.documents[0].textWidth()
+            if is_user and docs.body.documents
+            else (column - 2 * PAD)
+        )
+        x = left + (column - body_width - 2 * PAD if is_user else 0) + PAD
+        y: float = OUTER_V + PAD
+        header = thinking_toggle = thinking = tail = footer = None
+        if not is_user:
+            header = QRectF(x, y, body_width, small)
+            y += small + 4
+            if entry.thinking:
+                thinking_toggle = QRectF(x, y, body_width, small)
+                y += small + 4
+                if docs.thinking is not None:
+                    thinking = QRectF(x, y, body_width, docs.thinking.size().height())
+                    y += thinking.height() + SECTION_GAP
+        body = QRectF(x, y, body_width, docs.body.height)
+        y += body.height()
+        if docs.tail is not None:
+            if docs.body.documents:
+                y += SECTION_GAP
+            tail = QRectF(x, y, body_width, docs.tail.size().height())
+            y += tail.height()
+        if self._footer(entry):
+            footer = QRectF(x, y + 4, body_width, small)
+            y += small + 4
+        height = y + PAD - OUTER_V
+        bubble = QRectF(x - PAD, OUTER_V, body_width + 2 * PAD, height)
+        return _Geometry(bubble, header, thinking_toggle, thinking, body, tail, footer, height)
+
+    # -- words ----------------------------------------------------------------------------------
 
     def _placeholder(self, entry: TranscriptEntry) -> str:
-        if entry.status is EntryStatus.STREAMING:
+        if entry.status is EntryStatus.STREAMING and not entry.content:
             return self.tr("Thinking…") if entry.thinking else self.tr("Waiting for the model…")
         return ""
 
     def _header(self, entry: TranscriptEntry) -> str:
-        if entry.role == "user":
-            return ""
         return entry.model.removesuffix(":latest") or self.tr("Assistant")
+
+    def _thinking_label(self, entry: TranscriptEntry) -> str:
+        arrow = "▾" if entry.thinking_expanded else "▸"
+        if entry.thinking_seconds is not None:
+            seconds = f"{entry.thinking_seconds:.0f}"
+            return f"{arrow} " + self.tr("Thought for %1 s").replace("%1", seconds)
+        return f"{arrow} " + self.tr("Thinking…")
 
     def _footer(self, entry: TranscriptEntry) -> str:
         if entry.role == "user":
@@ -150,27 +279,26 @@ class MessageDelegate(QStyledItemDelegate):
             return " · ".join(parts)
         return ""
 
-    # -- painting -----------------------------------------------------------------------------
+    # -- painting -------------------------------------------------------------------------------
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        layout = self._layout(option, index)
         entry = index.data(TranscriptRole.ENTRY)
-        if layout is None or not isinstance(entry, TranscriptEntry):
+        docs = self._documents(option, index)
+        if docs is None or not isinstance(entry, TranscriptEntry):
             return
+        geometry = self._geometry(option, entry, docs)
+        exact = int(geometry.height) + 2 * OUTER_V
+        if self._reported.get(entry.uid) != exact:
+            self._stale.add(index.row())
+            self._announce.start()
+
         painter.save()
+        painter.translate(0, option.rect.top())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = option.palette
-        small = self._small_font(option)
-        small_height = QFontMetrics(small).height()
-        left, column_width = self._column()
-        top = option.rect.top() + OUTER_V
+        small = self._small_font(option.font)
         muted = palette.color(QPalette.ColorRole.PlaceholderText)
-        is_user = entry.role == "user"
-
-        content_height = self._height(option, layout)
-        if is_user:
-            bubble_width = layout.body.textWidth() + 2 * PAD
-            bubble = QRectF(left + column_width - bubble_width, top, bubble_width, content_height)
+        if entry.role == "user":
             highlight = palette.color(QPalette.ColorRole.Highlight)
             base = palette.color(QPalette.ColorRole.Base)
             fill = QColor(
@@ -180,55 +308,114 @@ class MessageDelegate(QStyledItemDelegate):
             )
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(fill)
-            painter.drawRoundedRect(bubble, RADIUS, RADIUS)
-            x, y = bubble.left() + PAD, bubble.top() + PAD
-        else:
-            x, y = left + PAD, top + PAD
+            painter.drawRoundedRect(geometry.bubble, RADIUS, RADIUS)
         if option.state & QStyle.StateFlag.State_HasFocus:
             painter.setPen(palette.color(QPalette.ColorRole.Highlight))
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(QRectF(left, top, column_width, content_height), RADIUS, RADIUS)
+            painter.drawRoundedRect(geometry.bubble, RADIUS, RADIUS)
 
-        if layout.header:
-            header_font = QFont(small)
-            header_font.setBold(True)
-            painter.setFont(header_font)
+        painter.setFont(small)
+        if geometry.header is not None:
+            bold = QFont(small)
+            bold.setBold(True)
+            painter.setFont(bold)
             painter.setPen(muted)
-            painter.drawText(
-                QRectF(x, y, layout.body_width, small_height),
-                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                layout.header,
-            )
-            y += small_height + 4
-        if layout.thinking is not None:
-            self._draw_document(painter, layout.thinking, x, y, muted)
-            y += layout.thinking.size().height() + 6
+            painter.drawText(geometry.header, _LEFT, self._header(entry))
+            painter.setFont(small)
+        if geometry.thinking_toggle is not None:
+            painter.setPen(palette.color(QPalette.ColorRole.Link))
+            painter.drawText(geometry.thinking_toggle, _LEFT, self._thinking_label(entry))
+        if geometry.thinking is not None and docs.thinking is not None:
+            _draw(painter, docs.thinking, geometry.thinking.topLeft(), palette, muted)
         text_colour = palette.color(QPalette.ColorRole.Text)
-        if not entry.content:
-            text_colour = muted
-        self._draw_document(painter, layout.body, x, y, text_colour)
-        y += layout.body.size().height()
-        if layout.footer:
+        for top, document in docs.body.positions():
+            _draw(
+                painter, document, geometry.body.topLeft() + QPointF(0, top), palette, text_colour
+            )
+        if geometry.tail is not None and docs.tail is not None:
+            colour = text_colour if entry.content else muted
+            _draw(painter, docs.tail, geometry.tail.topLeft(), palette, colour)
+        if geometry.footer is not None:
             painter.setFont(small)
             error = entry.status is EntryStatus.ERROR
-            painter.setPen(QColor("#c94040") if error else muted)
-            painter.drawText(
-                QRectF(x, y + 4, layout.body_width, small_height),
-                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                layout.footer,
-            )
+            painter.setPen(QColor(ERROR_COLOUR) if error else muted)
+            painter.drawText(geometry.footer, _LEFT, self._footer(entry))
         painter.restore()
+
+    def _announce_changes(self) -> None:
+        model = self._view.model()
+        rows, self._stale = self._stale, set()
+        for row in sorted(rows):
+            if model is not None and row < model.rowCount():
+                self.sizeHintChanged.emit(model.index(row, 0))
+
+    # -- clicks ---------------------------------------------------------------------------------
+
+    def editorEvent(
+        self,
+        event: QEvent,
+        model: QAbstractItemModel,
+        option: QStyleOptionViewItem,
+        index: Index,
+    ) -> bool:
+        if event.type() != QEvent.Type.MouseButtonRelease or not isinstance(event, QMouseEvent):
+            return False
+        if event.button() != Qt.MouseButton.LeftButton:
+            return False
+        entry = index.data(TranscriptRole.ENTRY)
+        docs = self._documents(option, index)
+        if docs is None or not isinstance(entry, TranscriptEntry):
+            return False
+        geometry = self._geometry(option, entry, docs)
+        point = event.position() - QPointF(0, option.rect.top())
+        if geometry.thinking_toggle is not None and geometry.thinking_toggle.contains(point):
+            if isinstance(model, TranscriptModel):
+                model.toggle_thinking(index.row())
+            return True
+        href = self.anchor_at(entry, docs, geometry, point)
+        if not href:
+            return False
+        code_number = code_index_from_href(href)
+        if code_number is not None:
+            rendered = entry.rendered
+            if rendered is not None and code_number < len(rendered.code_blocks):
+                self.codeCopyRequested.emit(rendered.code_blocks[code_number].code)
+            return True
+        self.linkActivated.emit(href)
+        return True
 
     @staticmethod
-    def _draw_document(
-        painter: QPainter, document: QTextDocument, x: float, y: float, colour: QColor
-    ) -> None:
-        painter.save()
-        painter.translate(x, y)
-        context = QAbstractTextDocumentLayout.PaintContext()
-        context.palette.setColor(QPalette.ColorRole.Text, colour)
-        document.documentLayout().draw(painter, context)
-        painter.restore()
+    def anchor_at(
+        entry: TranscriptEntry, docs: _RowDocs, geometry: _Geometry, point: QPointF
+    ) -> str:
+        placed = [
+            (geometry.body.topLeft() + QPointF(0, top), document)
+            for top, document in docs.body.positions()
+        ]
+        if docs.tail is not None and geometry.tail is not None:
+            placed.append((geometry.tail.topLeft(), docs.tail))
+        for origin, document in placed:
+            local = point - origin
+            size = document.size()
+            if 0 <= local.x() <= size.width() and 0 <= local.y() <= size.height():
+                return document.documentLayout().anchorAt(local)
+        return ""
 
     def forget_layouts(self) -> None:
-        self._cache.clear()
+        self._docs.clear()
+        self._reported.clear()
+
+
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+
+
+def _draw(
+    painter: QPainter, document: SafeDocument, at: QPointF, palette: QPalette, colour: QColor
+) -> None:
+    painter.save()
+    painter.translate(at)
+    context = QAbstractTextDocumentLayout.PaintContext()
+    context.palette = QPalette(palette)
+    context.palette.setColor(QPalette.ColorRole.Text, colour)
+    document.documentLayout().draw(painter, context)
+    painter.restore()

@@ -1,0 +1,37 @@
+"""Markdown rendering of chat answers for Qt's rich-text engine, without importing Qt.
+
+- ``render_markdown(text)``: a finished answer, as HTML in the QTextDocument subset, plus
+  its code blocks (each has a ``confide-copy:N`` link above it for the Copy button).
+- ``IncrementalMarkdown``: the same while an answer streams, at a cost close to one render.
+- ``to_plain_text(text)``: for "Copy as plain text".
+- ``measure_streaming_cost`` and ``sample_answer``: for the streaming benchmark.
+"""
+
+from __future__ import annotations
+
+from confide.core.markdown.bench import measure_streaming_cost, sample_answer
+from confide.core.markdown.incremental import IncrementalMarkdown
+from confide.core.markdown.latex import latex_to_unicode
+from confide.core.markdown.plain import to_plain_text
+from confide.core.markdown.render import render_markdown
+from confide.core.markdown.result import (
+    COPY_SCHEME,
+    CodeBlock,
+    RenderResult,
+    code_index_from_href,
+    copy_href,
+)
+
+__all__ = [
+    "COPY_SCHEME",
+    "CodeBlock",
+    "IncrementalMarkdown",
+    "RenderResult",
+    "code_index_from_href",
+    "copy_href",
+    "latex_to_unicode",
+    "measure_streaming_cost",
+    "render_markdown",
+    "sample_answer",
+    "to_plain_text",
+]

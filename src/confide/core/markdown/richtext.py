@@ -1,0 +1,183 @@
+"""Render rules that turn markdown-it tokens into Qt's rich-text HTML subset.
+
+QTextDocument understands a small, old subset of HTML 4 and CSS
+(https://doc.qt.io/qt-6/richtext-html-subset.html): table attributes instead of CSS boxes,
+``align`` instead of ``text-align``, inline ``style`` with colours and fonts only. Nothing here
+ever emits ``<img>`` or any other tag that could make Qt load a resource.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from html import escape
+from typing import Any
+
+from markdown_it.common.utils import unescapeAll
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+
+from confide.core.markdown.highlight import Palette, highlight_code, palette
+from confide.core.markdown.latex import latex_to_unicode
+from confide.core.markdown.result import CodeBlock, RenderOptions, copy_href
+
+CONTEXT_KEY = "confide"
+_ALLOWED_HREF = re.compile(r"(?:https?|mailto):", re.IGNORECASE)
+_ALIGN = re.compile(r"text-align:\s*(left|center|right)")
+_MATH_STYLE = "font-family:serif; font-style:italic"
+
+
+@dataclass
+class RenderContext:
+    """Per-render state, carried through markdown-it's ``env``.
+
+    ``code_offset`` numbers code blocks of a fragment in the whole answer (a streamed answer
+    renders block by block). ``preview_fence`` is the code block still being streamed: it is
+    shown unhighlighted, so the newest text can be appended to it without a re-render.
+    """
+
+    options: RenderOptions
+    code_offset: int = 0
+    preview_fence: Token | None = None
+    code_blocks: list[CodeBlock] = field(default_factory=list)
+    palette: Palette = field(init=False)
+    _dropped_links: list[bool] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.palette = palette(self.options.dark)
+
+
+def context_of(env: EnvType) -> RenderContext:
+    context = env[CONTEXT_KEY]
+    assert isinstance(context, RenderContext)
+    return context
+
+
+class QtRichTextRenderer(RendererHTML):
+    # A format of its own, so that plugins' HTML render rules (KaTeX-style <div>s) never
+    # replace the rules below.
+    __output__ = "qt-rich-text"
+
+    def code_inline(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        background = context_of(env).palette.inline_code_background
+        content = escape(tokens[idx].content, quote=False)
+        return f'<code style="background-color:{background}">{content}</code>'
+
+    def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        info = unescapeAll(tokens[idx].info).strip()
+        return self._code_box(tokens[idx], info.split(maxsplit=1)[0] if info else "", env)
+
+    def code_block(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return self._code_box(tokens[idx], "", env)
+
+    def _code_box(self, token: Token, language: str, env: EnvType) -> str:
+        context = context_of(env)
+        colours = context.palette
+        code = token.content.removesuffix("\n")
+        number = context.code_offset + len(context.code_blocks)
+        context.code_blocks.append(CodeBlock(number, language, code))
+        if token is context.preview_fence:
+            body = escape(token.content, quote=False)
+        else:
+            body = highlight_code(code, language, context.options.dark)
+        label = ""
+        if language:
+            label = f'<span style="color:{colours.muted}">{escape(language)}</span> &nbsp; '
+        copy = escape(context.options.copy_label)
+        # A one-column table gives the block a background and padding, which a bare <pre>
+        # does not get in QTextDocument; its first row holds the Copy link.
+        return (
+            '<table width="100%" border="0" cellspacing="0" cellpadding="6" '
+            f'bgcolor="{colours.code_background}">'
+            f'<tr><td align="right">{label}<a href="{copy_href(number)}">{copy}</a></td></tr>'
+            f'<tr><td><pre style="margin-top:0; margin-bottom:0; color:{colours.code_foreground}">'
+            f"{body}</pre></td></tr>"
+            "</table>\n"
+        )
+
+    def table_open(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return '<table border="1" cellspacing="0" cellpadding="4">\n'
+
+    def th_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        return self._cell("th", tokens[idx])
+
+    def td_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        return self._cell("td", tokens[idx])
+
+    @staticmethod
+    def _cell(tag: str, token: Token) -> str:
+        # markdown-it writes style="text-align:..."; Qt reads the HTML 4 attribute.
+        match = _ALIGN.search(str(token.attrGet("style") or ""))
+        return f'<{tag} align="{match.group(1)}">' if match else f"<{tag}>"
+
+    def link_open(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        href = str(tokens[idx].attrGet("href") or "")
+        # The parser already refuses other schemes; this is the second lock on the door.
+        allowed = _ALLOWED_HREF.match(href) is not None
+        context_of(env)._dropped_links.append(not allowed)
+        return f'<a href="{escape(href)}">' if allowed else ""
+
+    def link_close(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        dropped = context_of(env)._dropped_links
+        return "" if dropped and dropped.pop() else "</a>"
+
+    def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        # Never an <img>: a picture would be fetched from wherever the model pointed.
+        token = tokens[idx]
+        alt = self.renderInlineAsText(token.children or [], options, env)
+        label = context_of(env).options.image_label
+        text = f"[{label}: {alt}] ({token.attrGet('src') or ''})"
+        return escape(text, quote=False)
+
+    def math_inline(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return _math_span(tokens[idx].content)
+
+    def math_inline_double(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        # Display maths written inside a paragraph; a block cannot sit in a <p>, so it stays
+        # inline.
+        return _math_span(tokens[idx].content)
+
+    def math_block(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return f'<p align="center">{_math_span(tokens[idx].content)}</p>\n'
+
+    def definition(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return ""  # a link reference definition shows nothing, as in any Markdown renderer
+
+    def html_block(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        # Not produced with html=False; kept so that raw HTML could only ever show as text.
+        return f"<p>{escape(tokens[idx].content, quote=False)}</p>\n"
+
+    def html_inline(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return escape(tokens[idx].content, quote=False)
+
+
+def _math_span(latex: str) -> str:
+    return f'<span style="{_MATH_STYLE}">{escape(latex_to_unicode(latex), quote=False)}</span>'
+
+
+def new_env(context: RenderContext, references: dict[str, Any] | None = None) -> EnvType:
+    return {CONTEXT_KEY: context, "references": {} if references is None else references}

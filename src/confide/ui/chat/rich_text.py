@@ -1,0 +1,94 @@
+"""Qt documents for rendered answers: nothing is ever loaded, and growing text is appended."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QFont, QTextDocument, QTextOption
+
+
+class SafeDocument(QTextDocument):
+    """A QTextDocument that refuses every resource (images, style sheets), local or remote.
+
+    The Markdown renderer never emits <img>, but this is the last line of defence: model
+    output must never make Confide touch the network or a local file.
+    """
+
+    # What was asked for (URLs only, never content), so tests can see nothing was loaded.
+    refused: ClassVar[list[str]] = []
+
+    def loadResource(self, kind: int, url: QUrl | str) -> Any:
+        SafeDocument.refused.append(url.toString() if isinstance(url, QUrl) else str(url))
+        return None
+
+
+def new_document(font: QFont, width: float) -> SafeDocument:
+    document = SafeDocument()
+    document.setDefaultFont(font)
+    document.setDocumentMargin(0)
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    document.setDefaultTextOption(option)
+    document.setTextWidth(width)
+    return document
+
+
+class DocumentStack:
+    """Rendered HTML as a vertical stack of documents.
+
+    While an answer streams, each newly settled piece of its stable HTML becomes one more
+    small document, laid out once: Qt's layout work stays proportional to what is new.
+    (Appending HTML into a single QTextDocument merges or splits blocks unpredictably.)
+    ``collapse`` replaces the stack with one document of the whole HTML, laid out exactly;
+    the view does that once, when the answer ends.
+    """
+
+    def __init__(self, font: QFont, width: float, gap: float) -> None:
+        self._font = QFont(font)  # a copy: the caller's font may be a temporary (style option)
+        self._width = width
+        self._gap = gap
+        self._html = ""
+        self.documents: list[SafeDocument] = []
+
+    def update(self, html: str) -> None:
+        if html == self._html:
+            return
+        if self._html and html.startswith(self._html):
+            self._push(html[len(self._html) :])
+        else:
+            self.documents.clear()
+            if html:
+                self._push(html)
+        self._html = html
+
+    def show_document(self, document: SafeDocument) -> None:
+        """Shows one ready-made document (plain text, for instance) instead of HTML."""
+        self._html = ""
+        self.documents = [document]
+
+    def collapse(self) -> None:
+        if len(self.documents) > 1:
+            self.documents.clear()
+            self._push(self._html)
+
+    def _push(self, html: str) -> None:
+        document = new_document(self._font, self._width)
+        document.setHtml(html)
+        self.documents.append(document)
+
+    @property
+    def height(self) -> float:
+        if not self.documents:
+            return 0.0
+        heights = sum(document.size().height() for document in self.documents)
+        return heights + self._gap * (len(self.documents) - 1)
+
+    def positions(self) -> list[tuple[float, SafeDocument]]:
+        """Each document with its top edge, relative to the stack's top."""
+        placed = []
+        top = 0.0
+        for document in self.documents:
+            placed.append((top, document))
+            top += document.size().height() + self._gap
+        return placed

@@ -1,0 +1,196 @@
+"""Streaming: the incremental renderer must end exactly where a full render does."""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from confide.core.markdown import (
+    CodeBlock,
+    IncrementalMarkdown,
+    RenderResult,
+    render_markdown,
+    sample_answer,
+)
+from confide.core.markdown import incremental as incremental_module
+from confide.core.markdown.parser import answer_parser
+from tests.core.markdown.documents import document, split_points
+from tests.core.markdown.htmlcheck import html_problems
+
+# Engine settings that stress different paths: render on every update (so that every
+# settling decision is exercised), almost never (previews only), and the defaults.
+ENGINES = [
+    {"preview_budget": 1000.0, "initial_credit": 1e9, "min_step": 1},
+    {"preview_budget": 0.0, "initial_credit": 0.0, "min_step": 10_000},
+    {},
+]
+PROPERTY = settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def normalised(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def check_stream(text: str, deltas: list[str], engine: dict[str, Any]) -> RenderResult:
+    expected = render_markdown(text)
+    # With no link reference definition, nothing settled may ever change again.
+    settled_is_final = "]:" not in text
+    stream = IncrementalMarkdown(**engine)
+    for delta in deltas:
+        result = stream.feed(delta)
+        assert html_problems(result.html) == [], (delta, result.html)
+        if settled_is_final:
+            assert expected.html.startswith(result.stable_html)
+    assert stream.text == normalised(text).removesuffix("\r")
+    final = stream.finish()
+    assert final == expected
+    return final
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@PROPERTY
+@given(data=st.data(), text=document())
+def test_streamed_answer_renders_like_the_whole(
+    engine: dict[str, Any], data: st.DataObject, text: str
+) -> None:
+    check_stream(text, data.draw(split_points(text)), engine)
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(data=st.data(), text=document())
+def test_set_text_follows_the_growing_answer(data: st.DataObject, text: str) -> None:
+    stream = IncrementalMarkdown(preview_budget=1000.0, min_step=1)
+    shown = ""
+    for delta in data.draw(split_points(text)):
+        shown += delta
+        assert html_problems(stream.set_text(shown).html) == []
+    assert stream.finish() == render_markdown(text)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A fence with blank lines, closed only at the end.
+        "Intro\n\n```python\nx = 1\n\n\ny = 2\n\nz = 3\n```\n\nAfter\n",
+        # An unclosed fence swallows everything after it.
+        "Intro\n\n```\ncode\n\n# not a heading\n\n- not a list\n",
+        # A list whose items are separated by blank lines, with an indented paragraph.
+        "- one\n\n- two\n\n  more of two\n\n- three\n\nAfter the list\n",
+        # An ordered list interrupted by a paragraph, then a new list.
+        "1. a\n2. b\n\nText\n\n3. c\n",
+        # Items after blank lines, whose first character alone cannot tell a new item from
+        # a new paragraph.
+        "1. first\n\n2. second\n\n10. tenth\n\n2024 was a year.\n",
+        "- a\n\n- b\n\n * c\n\n-not an item\n\n+ d\n",
+        # A table followed directly by a line that becomes a row.
+        "| a | b |\n|---|---|\n| 1 | 2 |\nlazy row\n\nParagraph\n",
+        # A reference used before it is defined.
+        "See [the lease][lease].\n\nMore text.\n\n[lease]: https://example.com/lease\n",
+        # Setext heading arriving on the next line.
+        "Title\n=====\n\nBody\n",
+        # Display maths, closed and unclosed.
+        "$$\nx^2\n$$\n\n\\[\n\\alpha\n\nText\n",
+        # CRLF line endings.
+        "Line one\r\nLine two\r\n\r\n- item\r\n\r\n```\r\ncode\r\n```\r\n",
+    ],
+)
+@pytest.mark.parametrize("size", [1, 3, 7])
+def test_awkward_documents_stream_correctly(text: str, engine: dict[str, Any], size: int) -> None:
+    deltas = [text[i : i + size] for i in range(0, len(text), size)]
+    check_stream(text, deltas, engine)
+
+
+def test_blocks_settle_while_streaming() -> None:
+    stream = IncrementalMarkdown()
+    stream.feed("# Heading\n\nFirst paragraph with **bold**.\n\n")
+    result = stream.feed("Second paragraph is still being wri")
+    assert (
+        result.stable_html
+        == "<h1>Heading</h1>\n<p>First paragraph with <strong>bold</strong>.</p>\n"
+    )
+    assert "Second paragraph is still being wri" in result.tail_html
+    result = stream.feed("tten.\n\n")
+    assert result.stable_html.endswith("<p>Second paragraph is still being written.</p>\n")
+    assert result.tail_html == ""
+
+
+def test_unfinished_code_block_streams_plain_and_can_be_copied() -> None:
+    stream = IncrementalMarkdown()
+    stream.feed("Here:\n\n```python\n")
+    result = stream.feed("def f():\n    return 1")
+    assert result.code_blocks == (CodeBlock(0, "python", "def f():\n    return 1"),)
+    assert "def f():\n    return 1</pre>" in result.tail_html
+    assert html_problems(result.html) == []
+    result = stream.feed("\n```\n")
+    assert "font-weight:bold" in result.stable_html  # highlighted once complete
+    assert result.code_blocks == (CodeBlock(0, "python", "def f():\n    return 1"),)
+
+
+def test_late_reference_definition_updates_settled_blocks() -> None:
+    stream = IncrementalMarkdown()
+    first = stream.feed("Read [the lease][lease] first.\n\nThen sign.\n\n")
+    assert "<a " not in first.html
+    stream.feed("[lease]: https://example.com/lease\n\nDone.")
+    final = stream.finish()
+    assert '<a href="https://example.com/lease">the lease</a>' in final.stable_html
+    assert final == render_markdown(stream.text)
+
+
+def test_finish_is_idempotent_and_feeding_after_it_continues() -> None:
+    stream = IncrementalMarkdown()
+    stream.feed("Some *text*")
+    assert stream.finish() == stream.finish() == render_markdown("Some *text*")
+    stream.feed(" continued")
+    assert stream.finish() == render_markdown("Some *text* continued")
+
+
+def test_set_text_starts_over_when_the_text_changes() -> None:
+    stream = IncrementalMarkdown()
+    stream.set_text("First answer.\n\nWith two paragraphs.\n\n")
+    stream.set_text("A regenerated answer")
+    assert stream.text == "A regenerated answer"
+    assert stream.finish() == render_markdown("A regenerated answer")
+
+
+def test_crlf_split_across_deltas() -> None:
+    stream = IncrementalMarkdown()
+    for delta in ["a\r", "\nb\r", "\r", "\nc\r"]:
+        stream.feed(delta)
+    assert stream.finish() == render_markdown("a\r\nb\r\r\nc\r")
+    assert stream.text == "a\nb\n\nc\n"
+
+
+def test_streaming_work_stays_proportional_to_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Re-rendering the whole tail on every 4-character update parses ~100x the text;
+    the incremental renderer must parse only a small multiple of it."""
+    text = sample_answer(16_000)
+    parsed = 0
+
+    class CountingParser:
+        def __getattr__(self, name: str) -> object:
+            return getattr(answer_parser(), name)
+
+        def parse(self, src: str, env: MutableMapping[str, Any] | None = None) -> object:
+            nonlocal parsed
+            parsed += len(src)
+            return answer_parser().parse(src, env)
+
+    monkeypatch.setattr(incremental_module, "answer_parser", CountingParser)
+    stream = IncrementalMarkdown()
+    updates = 0
+    for start in range(0, len(text), 4):
+        stream.feed(text[start : start + 4])
+        updates += 1
+    assert stream.finish() == render_markdown(text)
+    assert updates > 3000
+    assert parsed <= 2 * len(text)

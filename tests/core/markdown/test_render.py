@@ -1,0 +1,248 @@
+"""Rendering a finished answer: Markdown features, Qt's HTML subset, and safety."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from confide.core.markdown import (
+    CodeBlock,
+    code_index_from_href,
+    copy_href,
+    latex_to_unicode,
+    render_markdown,
+)
+from tests.core.markdown.htmlcheck import html_problems, visible_text
+
+MATH_SPAN = '<span style="font-family:serif; font-style:italic">'
+
+
+def html_of(
+    text: str, *, dark: bool = False, copy_label: str = "Copy", image_label: str = "image"
+) -> str:
+    result = render_markdown(text, dark=dark, copy_label=copy_label, image_label=image_label)
+    assert html_problems(result.html) == []
+    return result.html
+
+
+def test_blocks_become_qt_subset_tags() -> None:
+    html = html_of(
+        "# Title\n\n### Sub\n\nText with **bold**, *em*, ~~gone~~ and `code`.\n\n> quoted\n\n---\n"
+    )
+    assert "<h1>Title</h1>" in html
+    assert "<h3>Sub</h3>" in html
+    assert "<strong>bold</strong>" in html
+    assert "<em>em</em>" in html
+    assert "<s>gone</s>" in html
+    assert re.search(r'<code style="background-color:#[0-9a-f]{6}">code</code>', html)
+    assert "<blockquote>\n<p>quoted</p>\n</blockquote>" in html
+    assert "<hr />" in html
+
+
+def test_nested_and_ordered_lists() -> None:
+    html = html_of("- one\n- two\n  1. first\n  2. second\n     - deep\n\n7. seven\n8. eight\n")
+    assert html.count("<ul>") == 2
+    assert '<ol start="7">' in html
+    assert re.search(r"<li>two\s*<ol>\s*<li>first</li>", html)
+    assert re.search(r"<li>second\s*<ul>\s*<li>deep</li>", html)
+
+
+def test_single_newline_is_a_line_break() -> None:
+    assert "Dear Sir,<br />\nThank you" in html_of("Dear Sir,\nThank you")
+
+
+def test_tables_use_attributes_qt_understands() -> None:
+    html = html_of("| Left | Centre | Right |\n|:--|:-:|--:|\n| a | **b** | 3 |\n")
+    assert '<table border="1" cellspacing="0" cellpadding="4">' in html
+    assert '<th align="left">Left</th>' in html
+    assert '<th align="center">Centre</th>' in html
+    assert '<td align="right">3</td>' in html
+    assert '<td align="center"><strong>b</strong></td>' in html
+    assert "text-align" not in html
+
+
+def test_code_blocks_are_highlighted_listed_and_linked_for_copying() -> None:
+    text = (
+        "Intro\n\n```python\ndef f(x):\n    return x  # note\n```\n\n"
+        "```\nplain <text> & more\n```\n\n    indented code\n\n"
+        "```nosuchlanguage\nkept\n```\n"
+    )
+    result = render_markdown(text)
+    assert html_problems(result.html) == []
+    assert result.code_blocks == (
+        CodeBlock(0, "python", "def f(x):\n    return x  # note"),
+        CodeBlock(1, "", "plain <text> & more"),
+        CodeBlock(2, "", "indented code"),
+        CodeBlock(3, "nosuchlanguage", "kept"),
+    )
+    links = re.findall(r'<a href="(confide-copy:\d+)">Copy</a>', result.html)
+    assert links == [copy_href(n) for n in range(4)]
+    assert [code_index_from_href(link) for link in links] == [0, 1, 2, 3]
+    assert code_index_from_href("https://example.com") is None
+    # Highlighted with inline colours, never CSS classes.
+    assert re.search(
+        r'<span style="color:#[0-9A-Fa-f]{6}; font-weight:bold">def\s*</span>', result.html
+    )
+    assert "class=" not in result.html
+    assert "plain &lt;text&gt; &amp; more" in result.html
+    # The code reads exactly as written once the markup is stripped.
+    assert "def f(x):\n    return x  # note" in visible_text(result.html)
+
+
+def test_light_and_dark_palettes_differ() -> None:
+    text = "```python\nimport os\n```\n\nSome `code`."
+    light, dark = html_of(text, dark=False), html_of(text, dark=True)
+    assert light != dark
+    background = re.compile(r'bgcolor="(#[0-9a-fA-F]{6})"')
+    light_bg, dark_bg = background.search(light), background.search(dark)
+    assert light_bg and dark_bg
+    assert _luminance(light_bg.group(1)) > 0.7 > 0.3 > _luminance(dark_bg.group(1))
+
+
+def _luminance(colour: str) -> float:
+    red, green, blue = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def test_copy_label_is_translatable() -> None:
+    html = html_of("```\nx\n```", copy_label="Kopieren")
+    assert '<a href="confide-copy:0">Kopieren</a>' in html
+
+
+@pytest.mark.parametrize(
+    ("markdown", "href"),
+    [
+        ("[site](https://example.com/a?b=1&c=2)", "https://example.com/a?b=1&amp;c=2"),
+        ("[site](http://example.com)", "http://example.com"),
+        ("[mail](mailto:office@example.com)", "mailto:office@example.com"),
+        ("<https://example.com>", "https://example.com"),
+        ("<office@example.com>", "mailto:office@example.com"),
+        ("[ref]\n\n[ref]: https://example.com/ref", "https://example.com/ref"),
+    ],
+)
+def test_web_and_mail_links_are_kept(markdown: str, href: str) -> None:
+    assert f'<a href="{href}">' in html_of(markdown)
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "[click](javascript:alert(1))",
+        "[click](JavaScript:alert(1))",
+        "[click](file:///etc/passwd)",
+        "[click](data:text/html;base64,PHNjcmlwdD4=)",
+        "[click](vbscript:msgbox)",
+        "[click](relative/path.html)",
+        "<javascript:alert(1)>",
+        "<file:///etc/passwd>",
+        "[click][r]\n\n[r]: javascript:alert(1)",
+    ],
+)
+def test_other_link_schemes_become_plain_text(markdown: str) -> None:
+    html = html_of(markdown)
+    assert "<a " not in html
+    assert "click" in html or "alert" in html or "passwd" in html
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "![a cat](https://example.com/cat.png)",
+        "![a cat](cat.png)",
+        "![a cat](data:image/png;base64,AAAA)",
+        "![a cat][pic]\n\n[pic]: https://example.com/cat.png",
+        "[![a cat](https://example.com/cat.png)](https://example.com)",
+    ],
+)
+def test_images_are_never_loaded(markdown: str) -> None:
+    html = html_of(markdown)
+    assert "<img" not in html.lower()
+    assert "a cat" in html
+
+
+def test_image_becomes_a_label_with_its_address() -> None:
+    html = html_of("See ![the *signed* page](https://example.com/p.png).", image_label="Bild")
+    assert "See [Bild: the signed page] (https://example.com/p.png)." in html
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "<img src=x onerror=alert(1)>",
+        "<script>alert(1)</script>",
+        "<style>body { display: none }</style>",
+        '<a href="https://evil.example">click</a>',
+        '<iframe src="https://evil.example"></iframe>',
+        "<!-- comment -->",
+    ],
+)
+@pytest.mark.parametrize("where", ["block", "inline"])
+def test_raw_html_is_shown_as_text(raw: str, where: str) -> None:
+    markdown = raw if where == "block" else f"Before {raw} after"
+    html = html_of(markdown)
+    assert raw.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in html.replace(
+        "&quot;", '"'
+    )
+    assert raw in visible_text(html)
+    for tag in ("<img", "<script", "<style", "<iframe", '<a href="https://evil'):
+        assert tag not in html
+
+
+@pytest.mark.parametrize(
+    ("markdown", "shown"),
+    [
+        ("Area $\\pi r^2$ here", "π r^2"),
+        ("Inline \\(\\alpha + \\beta\\) here", "α + β"),
+        ("Display inside text $$\\sqrt{x}$$ here", "√(x)"),
+        ("Bracket display inside text \\[\\frac{a}{b}\\] here", "a/b"),
+    ],
+)
+def test_inline_maths_is_readable_unicode(markdown: str, shown: str) -> None:
+    html = html_of(markdown)
+    assert f"{MATH_SPAN}{shown}</span>" in html
+    assert html.startswith("<p>")
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "$$\n\\sum_{i=1}^{n} i\n$$",
+        "$$\\sum_{i=1}^{n} i$$",
+        "\\[\n\\sum_{i=1}^{n} i\n\\]",
+        "\\[\\sum_{i=1}^{n} i\\]",
+        "The sum is:\n\\[\n\\sum_{i=1}^{n} i\n\\]",
+    ],
+)
+def test_display_maths_is_a_centred_paragraph(markdown: str) -> None:
+    html = html_of(markdown)
+    assert f'<p align="center">{MATH_SPAN}∑_i=1^n i</span></p>' in html
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "It costs $5 and $10 in total.",
+        "Between $5 and $6.",
+        "Pay $ 5 now and $ 6 later.",
+        "A price: $x $ is not maths, nor $ x$.",
+        "From $20 to $30.",
+        "Range $a$5 is not maths either.",
+        "Escaped \\$x\\$ stays.",
+    ],
+)
+def test_dollar_amounts_are_not_maths(markdown: str) -> None:
+    assert MATH_SPAN not in html_of(markdown)
+
+
+def test_latex_conversion_is_forgiving() -> None:
+    assert latex_to_unicode("\\alpha + \\beta = \\gamma") == "α + β = γ"
+    assert latex_to_unicode("x \\leq y") == "x ≤ y"
+    # A broken formula is shown as written rather than as a template or an error.
+    assert latex_to_unicode("\\frac{") == "\\frac{"
+    assert latex_to_unicode("{") == "{"
+
+
+def test_empty_and_whitespace_input() -> None:
+    assert render_markdown("").html == ""
+    assert render_markdown("   \n\n").code_blocks == ()

@@ -1,0 +1,152 @@
+"""The transcript as a user meets it: Markdown, links, Copy buttons, thinking, nothing loaded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QMessageBox, QStyleOptionViewItem
+from pytestqt.qtbot import QtBot
+
+from confide.core.async_loop import LoopThread
+from confide.core.markdown import render_markdown
+from confide.core.settings import PreferencesStore
+from confide.ui.chat.chat_page import ChatPage
+from confide.ui.chat.message_delegate import MessageDelegate
+from confide.ui.chat.rich_text import SafeDocument
+from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry
+from confide.ui.tasks import TaskRunner
+
+ANSWER = (
+    "## Notice periods\n\n"
+    "| Contract | Notice |\n|---|---|\n| Indefinite | **3 months** |\n\n"
+    "```python\nend = start + relativedelta(months=3)\n```\n\n"
+    "See [the statute](https://isap.sejm.gov.pl/act) for details.\n\n"
+    '<img src="http://tracker.example/pixel.png"> ![chart](http://tracker.example/chart.png)\n'
+)
+
+
+@pytest.fixture
+def page(qtbot: QtBot, tmp_path: Path) -> Iterator[ChatPage]:
+    runner = TaskRunner(LoopThread("test-transcript"))
+    chat = ChatPage(runner, lambda: None, PreferencesStore(tmp_path / "settings.json"))
+    qtbot.addWidget(chat)
+    chat.resize(900, 700)
+    chat.show()
+    SafeDocument.refused.clear()
+    yield chat
+    runner.shutdown()
+
+
+def show_answer(qtbot: QtBot, page: ChatPage, text: str, thinking: str = "") -> None:
+    page.transcript.append(TranscriptEntry(role="user", content="Question"))
+    page.transcript.append(
+        TranscriptEntry(role="assistant", content=text, model="qwen3:latest", thinking=thinking)
+    )
+    page._show_transcript()
+    qtbot.wait(50)
+
+
+def row_layout(page: ChatPage, row: int) -> tuple[QStyleOptionViewItem, Any, Any, TranscriptEntry]:
+    """What the delegate drew for `row`: its style option, documents and geometry."""
+    index = page.transcript.index(row)
+    option = QStyleOptionViewItem()
+    page.view.initViewItemOption(option)
+    option.rect = page.view.visualRect(index)
+    docs = page.delegate._documents(option, index)
+    entry = page.transcript.entries()[row]
+    assert docs is not None
+    return option, docs, page.delegate._geometry(option, entry, docs), entry
+
+
+def find_anchor(page: ChatPage, row: int, wanted: str) -> QPoint:
+    """Scans the row like a user's eye would, for the place where `wanted` is a link."""
+    option, docs, geometry, entry = row_layout(page, row)
+    rect = option.rect
+    for y in range(rect.top(), rect.bottom(), 3):
+        for x in range(rect.left(), rect.right(), 4):
+            point = QPointF(x, y - rect.top())
+            if MessageDelegate.anchor_at(entry, docs, geometry, point) == wanted:
+                return QPoint(x, y)
+    raise AssertionError(f"no link {wanted!r} on screen")
+
+
+def test_markdown_is_rendered_and_raw_html_is_only_text(qtbot: QtBot, page: ChatPage) -> None:
+    show_answer(qtbot, page, ANSWER)
+    entry = page.transcript.entries()[1]
+    rendered = page.transcript.rendered(entry)
+    assert "<table" in rendered.stable_html and "<h2" in rendered.stable_html
+    assert "<img" not in rendered.stable_html  # neither the raw tag nor the Markdown image
+    assert "&lt;img" in rendered.stable_html  # the raw tag is shown as text
+    page.view.viewport().repaint()
+    assert SafeDocument.refused == []  # and no document ever asked for a resource
+
+
+def test_clicking_a_link_asks_first_and_fetches_nothing(
+    qtbot: QtBot, page: ChatPage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    show_answer(qtbot, page, ANSWER)
+    asked: list[str] = []
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+
+    def decline(_parent: object, _title: str, text: str, *_a: object) -> object:
+        asked.append(text)
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "question", decline)
+    point = find_anchor(page, 1, "https://isap.sejm.gov.pl/act")
+    qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert asked and "https://isap.sejm.gov.pl/act" in asked[0]  # the target is shown
+    assert opened == []
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.Open)
+    qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert [url.toString() for url in opened] == ["https://isap.sejm.gov.pl/act"]
+
+
+def test_copy_button_copies_the_code_block(qtbot: QtBot, page: ChatPage) -> None:
+    show_answer(qtbot, page, ANSWER)
+    QGuiApplication.clipboard().clear()
+    point = find_anchor(page, 1, "confide-copy:0")
+    qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert QGuiApplication.clipboard().text() == "end = start + relativedelta(months=3)"
+
+
+def test_thinking_folds_when_the_answer_starts_and_can_be_opened(
+    qtbot: QtBot, page: ChatPage
+) -> None:
+    page.transcript.append(TranscriptEntry(role="user", content="Question"))
+    page.transcript.append(
+        TranscriptEntry(role="assistant", content="", status=EntryStatus.STREAMING)
+    )
+    page._show_transcript()
+    page.transcript.extend_last("", "Let me weigh Art. 673 first.")
+    entry = page.transcript.last()
+    assert entry is not None and entry.thinking_expanded
+    page.transcript.extend_last("The notice period is three months.")
+    assert not entry.thinking_expanded and entry.thinking_seconds is not None
+    page.transcript.update_last(status=EntryStatus.COMPLETE)
+    qtbot.wait(50)
+    option, _docs, geometry, _entry = row_layout(page, 1)
+    toggle = geometry.thinking_toggle
+    assert toggle is not None
+    click = QPoint(int(toggle.left()) + 5, option.rect.top() + int(toggle.center().y()))
+    qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=click)
+    assert entry.thinking_expanded
+
+
+def test_streamed_markdown_ends_identical_to_a_single_render(page: ChatPage) -> None:
+    page.transcript.append(
+        TranscriptEntry(role="assistant", content="", status=EntryStatus.STREAMING)
+    )
+    for start in range(0, len(ANSWER), 3):
+        page.transcript.extend_last(ANSWER[start : start + 3])
+    page.transcript.update_last(status=EntryStatus.COMPLETE)
+    entry = page.transcript.last()
+    assert entry is not None and entry.rendered is not None and entry.markdown is None
+    assert entry.rendered.html == render_markdown(ANSWER, copy_label="Copy").html
