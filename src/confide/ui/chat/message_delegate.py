@@ -185,8 +185,6 @@ class MessageDelegate(QStyledItemDelegate):
                 rendered = entry.rendered if entry.markdown else model.rendered(entry)
                 assert rendered is not None
                 docs.body.update(rendered.stable_html)
-                if entry.status is not EntryStatus.STREAMING:
-                    docs.body.collapse()
                 tail_html = rendered.tail_html
             else:
                 docs.body.update("")
@@ -292,6 +290,9 @@ class MessageDelegate(QStyledItemDelegate):
             self._stale.add(index.row())
             self._announce.start()
 
+        # Only the part of the row inside the viewport is drawn: a long answer is one row,
+        # mostly off screen, and drawing all of it on every update is what makes chats crawl.
+        visible = QRectF(self._view.viewport().rect()).translated(0, -option.rect.top())
         painter.save()
         painter.translate(0, option.rect.top())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -326,15 +327,14 @@ class MessageDelegate(QStyledItemDelegate):
             painter.setPen(palette.color(QPalette.ColorRole.Link))
             painter.drawText(geometry.thinking_toggle, _LEFT, self._thinking_label(entry))
         if geometry.thinking is not None and docs.thinking is not None:
-            _draw(painter, docs.thinking, geometry.thinking.topLeft(), palette, muted)
+            _draw(painter, docs.thinking, geometry.thinking.topLeft(), palette, muted, visible)
         text_colour = palette.color(QPalette.ColorRole.Text)
         for top, document in docs.body.positions():
-            _draw(
-                painter, document, geometry.body.topLeft() + QPointF(0, top), palette, text_colour
-            )
+            at = geometry.body.topLeft() + QPointF(0, top)
+            _draw(painter, document, at, palette, text_colour, visible)
         if geometry.tail is not None and docs.tail is not None:
             colour = text_colour if entry.content else muted
-            _draw(painter, docs.tail, geometry.tail.topLeft(), palette, colour)
+            _draw(painter, docs.tail, geometry.tail.topLeft(), palette, colour, visible)
         if geometry.footer is not None:
             painter.setFont(small)
             error = entry.status is EntryStatus.ERROR
@@ -410,11 +410,21 @@ _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 
 def _draw(
-    painter: QPainter, document: SafeDocument, at: QPointF, palette: QPalette, colour: QColor
+    painter: QPainter,
+    document: SafeDocument,
+    at: QPointF,
+    palette: QPalette,
+    colour: QColor,
+    visible: QRectF,
 ) -> None:
+    """Draws the part of `document` (placed at `at`) that falls inside `visible`."""
+    clip = visible.translated(-at.x(), -at.y()).intersected(QRectF(QPointF(0, 0), document.size()))
+    if clip.isEmpty():
+        return
     painter.save()
     painter.translate(at)
     context = QAbstractTextDocumentLayout.PaintContext()
+    context.clip = clip
     context.palette = QPalette(palette)
     context.palette.setColor(QPalette.ColorRole.Text, colour)
     document.documentLayout().draw(painter, context)

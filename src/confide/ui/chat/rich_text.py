@@ -39,9 +39,8 @@ class DocumentStack:
 
     While an answer streams, each newly settled piece of its stable HTML becomes one more
     small document, laid out once: Qt's layout work stays proportional to what is new.
-    (Appending HTML into a single QTextDocument merges or splits blocks unpredictably.)
-    ``collapse`` replaces the stack with one document of the whole HTML, laid out exactly;
-    the view does that once, when the answer ends.
+    (Appending HTML into a single QTextDocument merges or splits blocks unpredictably, and
+    re-importing the whole answer at the end stalls the window for a long answer.)
     """
 
     def __init__(self, font: QFont, width: float, gap: float) -> None:
@@ -67,14 +66,10 @@ class DocumentStack:
         self._html = ""
         self.documents = [document]
 
-    def collapse(self) -> None:
-        if len(self.documents) > 1:
-            self.documents.clear()
-            self._push(self._html)
-
     def _push(self, html: str) -> None:
         document = new_document(self._font, self._width)
         document.setHtml(html)
+        document.size()  # lay it out now, once, rather than during some later paint
         self.documents.append(document)
 
     @property

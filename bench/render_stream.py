@@ -1,0 +1,213 @@
+"""Streaming an 8k-token Markdown answer into the real transcript, offscreen, at 500 tokens/s.
+
+Printed: the render CPU while streaming (Markdown rendering plus Qt text layout, everything
+that grows with the answer) divided by the render CPU of showing the final text once in a
+fresh view (target <= 3); the longest event-loop stall seen by a 5 ms QTimer probe (target
+< 50 ms); peak RSS. Also printed, for information: the GUI thread's whole CPU including
+painting the window ~30 times a second, which a display refresh costs whatever the text.
+Updates arrive as the chat page receives them: coalesced, about 30 a second.
+Last line: one JSON object.
+
+    python bench/render_stream.py [--tokens 8000] [--rate 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+from confide.core.async_loop import LoopThread
+from confide.core.markdown import sample_answer
+from confide.core.settings import PreferencesStore
+from confide.ui.chat.chat_page import ChatPage
+from confide.ui.chat.message_delegate import MessageDelegate
+from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry, TranscriptModel
+from confide.ui.tasks import TaskRunner
+
+DELIVERIES_PER_SECOND = 30
+
+
+class RenderMeter:
+    """Adds up GUI-thread CPU spent rendering text: Markdown (model) and layout (delegate)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        for owner, name in (
+            (TranscriptModel, "extend_last"),
+            (TranscriptModel, "update_last"),
+            (TranscriptModel, "rendered"),
+            (MessageDelegate, "_documents"),
+        ):
+            self._wrap(owner, name)
+
+    def _wrap(self, owner: type, name: str) -> None:
+        original = getattr(owner, name)
+        meter = self
+
+        def timed(*args: object, **kwargs: object) -> object:
+            started = time.thread_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                meter.seconds += time.thread_time() - started
+
+        setattr(owner, name, timed)
+
+    def take(self) -> float:
+        seconds, self.seconds = self.seconds, 0.0
+        return seconds
+
+
+def make_page(runner: TaskRunner, folder: Path) -> ChatPage:
+    page = ChatPage(runner, lambda: None, PreferencesStore(folder / "settings.json"))
+    page.resize(1000, 800)
+    page.show()
+    page.transcript.append(TranscriptEntry(role="user", content="Explain the whole thing."))
+    page._show_transcript()
+    return page
+
+
+def paint(page: ChatPage) -> None:
+    page.view.viewport().repaint()  # what the next display refresh would do
+
+
+def stream(page: ChatPage, text: str, rate: float) -> tuple[float, float]:
+    """Returns (GUI-thread CPU seconds spent, longest stall in ms).
+
+    The view repaints on its own, as in the app (the model's change signals schedule it);
+    the CPU figure is everything the GUI thread did while the answer streamed, less what an
+    idle event loop with the same timers costs.
+    """
+    tokens = [text[i : i + 4] for i in range(0, len(text), 4)]
+    per_delivery = max(1, round(rate / DELIVERIES_PER_SECOND))
+    page.transcript.append(
+        TranscriptEntry(role="assistant", content="", model="bench", status=EntryStatus.STREAMING)
+    )
+    probe_clock = QElapsedTimer()
+    longest_gap = 0.0
+
+    def probe() -> None:
+        nonlocal longest_gap
+        if probe_clock.isValid():
+            longest_gap = max(longest_gap, probe_clock.nsecsElapsed() / 1e6)
+        probe_clock.restart()
+
+    probe_timer = QTimer()
+    probe_timer.setInterval(5)
+    probe_timer.timeout.connect(probe)
+    position = 0
+    done = QEventLoop()
+
+    def deliver() -> None:
+        nonlocal position
+        piece = "".join(tokens[position : position + per_delivery])
+        position += per_delivery
+        page.transcript.extend_last(piece)
+        if position >= len(tokens):
+            page.transcript.update_last(status=EntryStatus.COMPLETE)
+            feeder.stop()
+            QTimer.singleShot(100, done.quit)  # let the last paint happen
+
+    feeder = QTimer()
+    feeder.setInterval(int(1000 / DELIVERIES_PER_SECOND))
+    feeder.timeout.connect(deliver)
+    probe_timer.start()
+    started = time.thread_time()
+    wall = time.perf_counter()
+    feeder.start()
+    done.exec()
+    cpu = time.thread_time() - started
+    duration = time.perf_counter() - wall
+    probe_timer.stop()
+    return cpu - idle_cost(duration), max(0.0, longest_gap - probe_timer.interval())
+
+
+def idle_cost(seconds: float) -> float:
+    """GUI-thread CPU of an event loop with the probe and feeder timers but nothing to do."""
+    timers = [QTimer(), QTimer()]
+    timers[0].setInterval(5)
+    timers[1].setInterval(int(1000 / DELIVERIES_PER_SECOND))
+    for timer in timers:
+        timer.timeout.connect(lambda: None)
+        timer.start()
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    started = time.thread_time()
+    loop.exec()
+    for timer in timers:
+        timer.stop()
+    return time.thread_time() - started
+
+
+def render_once(page: ChatPage, text: str) -> float:
+    started = time.thread_time()
+    page.transcript.append(TranscriptEntry(role="assistant", content=text, model="bench"))
+    QApplication.processEvents()
+    paint(page)
+    return time.thread_time() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tokens", type=int, default=8000)
+    parser.add_argument("--rate", type=float, default=500.0, help="tokens per second")
+    args = parser.parse_args()
+
+    app = QApplication.instance() or QApplication([])
+    text = sample_answer(args.tokens * 4)
+    runner = TaskRunner(LoopThread("bench"))
+    meter = RenderMeter()
+    with tempfile.TemporaryDirectory() as folder:
+        warm = make_page(runner, Path(folder))
+        render_once(warm, sample_answer(4000))  # lexers, fonts and caches, for both runs
+        meter.take()
+        once_page = make_page(runner, Path(folder))
+        once_total = render_once(once_page, text)
+        once_cpu = meter.take()
+        stream_page = make_page(runner, Path(folder))
+        stream_total, stall_ms = stream(stream_page, text, args.rate)
+        stream_cpu = meter.take()
+    runner.shutdown()
+    del app
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if sys.platform == "darwin":
+        peak_rss_mb /= 1024  # bytes there, kilobytes on Linux
+    ratio = stream_cpu / once_cpu
+    print(f"answer                          {len(text)} characters, ~{args.tokens} tokens")
+    print(
+        f"streamed at                     {args.rate:.0f} tokens/s, "
+        f"{DELIVERIES_PER_SECOND} deliveries/s"
+    )
+    print(f"render CPU while streaming      {stream_cpu * 1000:8.1f} ms  (Markdown + layout)")
+    print(f"render CPU of the final, once   {once_cpu * 1000:8.1f} ms")
+    print(f"ratio (target <= 3)             {ratio:8.2f}")
+    print(
+        f"GUI thread CPU incl. painting   {stream_total * 1000:8.1f} ms while streaming, "
+        f"{once_total * 1000:.1f} ms for the final once"
+    )
+    print(f"longest stall (target < 50 ms)  {stall_ms:8.1f} ms")
+    print(f"peak RSS                        {peak_rss_mb:8.1f} MB")
+    print(
+        json.dumps(
+            {
+                "render_cpu_ratio": round(ratio, 2),
+                "max_stall_ms": round(stall_ms, 1),
+                "peak_rss_mb": round(peak_rss_mb, 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
