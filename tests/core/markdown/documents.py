@@ -130,7 +130,12 @@ def quote(draw: st.DrawFn) -> str:
 @st.composite
 def maths_block(draw: st.DrawFn) -> str:
     opener, closer = draw(st.sampled_from([("$$", "$$"), ("\\[", "\\]")]))
-    body = draw(st.lists(st.sampled_from(["x^2", "\\frac{a}{b}", "", "\\alpha"]), max_size=3))
+    body = draw(
+        st.lists(
+            st.sampled_from(["x^2", "\\frac{a}{b}", "", "\\alpha", "# h", "```", "***", "| a |"]),
+            max_size=4,
+        )
+    )
     lines = [opener, *body]
     if draw(st.booleans()):
         lines.append(closer)
@@ -151,7 +156,8 @@ definition = st.sampled_from(
     ]
 )
 
-junk = st.text(alphabet="-*_`~$\\[]()<>|#=:1.! \tab", max_size=20)
+# Includes characters that Python calls whitespace but Markdown does not.
+junk = st.text(alphabet="-*_`~$\\[]()<>|#=:1.! \tab\u00a0\x0c", max_size=20)
 
 block = st.one_of(
     paragraph,
@@ -168,7 +174,9 @@ block = st.one_of(
     junk,
 )
 
-separator = st.sampled_from(["\n\n", "\n\n", "\n", "\n\n\n", "\n  \n", "\r\n\r\n", "\r\n", ""])
+separator = st.sampled_from(
+    ["\n\n", "\n\n", "\n", "\n\n\n", "\n  \n", "\n\u00a0\n", "\r\n\r\n", "\r\n", ""]
+)
 
 
 @st.composite

@@ -100,6 +100,13 @@ def test_set_text_follows_the_growing_answer(data: st.DataObject, text: str) -> 
         "Title\n=====\n\nBody\n",
         # Display maths, closed and unclosed.
         "$$\nx^2\n$$\n\n\\[\n\\alpha\n\nText\n",
+        # A maths block closing below a heading, a rule and a fence swallows them all.
+        "Intro\n$$\n# not a heading\n***\n```\nnot code\n```\n$$\n\nAfter\n",
+        "\\[\n## h\n\\]\n",
+        # A heading line that the next line turns into a table header.
+        "# a | b\n|--|--|\n| 1 | 2 |\n",
+        # A no-break space is text to Markdown, not a blank line.
+        "para one\n\u00a0\nstill the same paragraph\n\nnext\n",
         # CRLF line endings.
         "Line one\r\nLine two\r\n\r\n- item\r\n\r\n```\r\ncode\r\n```\r\n",
     ],

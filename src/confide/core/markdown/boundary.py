@@ -1,13 +1,19 @@
 """Where a growing Markdown text has settled: the blocks that no later text can change.
 
-CommonMark decides block structure line by line. Once a complete line has started a new
-top-level block after a blank line, everything before it is final: a blank line ends
-paragraphs, tables and quotes, and a list that a non-indented, non-marker line follows is
-closed. The parser's own division into top-level blocks (from the token ``map`` line ranges)
-tells where blocks start, so fences, lists and tables that span blank lines are handled by
-the parser rather than guessed. On top of that rule, a few blocks are final as soon as their
-last line is complete (a closed fence, a heading, a rule, a maths block), and a paragraph,
-table or quote as soon as a blank line follows it.
+CommonMark decides block structure line by line, with little look-ahead, and none of it
+across a blank line: a blank line ends paragraphs, tables, quotes and (as configured here)
+maths blocks, and nothing after it can reach back. Two things do continue past a blank line,
+and the parser tells which: lists and indented code (when the next line is indented or is a
+list item), and an unclosed code fence. So the parser's own division into top-level blocks
+(from the token ``map`` line ranges) is used, and a block is final when
+
+- a blank line follows it and it is neither a list nor indented code; or
+- the next top-level block has started after a blank line (its first line complete, or its
+  first character already ruling out indentation and a list marker); or
+- it is a heading, a rule, a maths block or a closed fence whose last line is complete, it
+  is the first block after a blank line, and its first line has no ``|`` (which a following
+  table delimiter row could turn into a table header). Its start after a blank line matters:
+  an unclosed ``$$`` or ``\\[`` above it could still close below it and swallow it.
 
 Link reference definitions are the one thing in Markdown that acts backwards (a definition
 at the end turns ``[x]`` in the first paragraph into a link); the streaming renderer handles
@@ -20,21 +26,24 @@ from collections.abc import Sequence
 
 from markdown_it.token import Token
 
-# Final once their last line is complete: nothing after them can join them.
+# Final as soon as their last line is complete (given the conditions above).
 _FINAL_WHEN_COMPLETE = frozenset({"heading_open", "hr", "math_block", "math_block_label"})
-# Final once a blank line follows: only lazy continuation lines could extend them.
-_FINAL_AFTER_BLANK = frozenset({"paragraph_open", "table_open", "blockquote_open"})
+# May go on after a blank line.
+_CONTINUE_AFTER_BLANK = frozenset({"bullet_list_open", "ordered_list_open", "code_block"})
 # First characters that, after a blank line, can never continue the previous block: not
 # indentation (list item or indented code continuation) and not a list marker.
 _NOT_A_CONTINUATION = frozenset(" \t-+*0123456789")
 
 
-def settled_prefix(tokens: Sequence[Token], lines: Sequence[str]) -> tuple[int, int]:
+def settled_prefix(
+    tokens: Sequence[Token], lines: Sequence[str], region_start: bool = True
+) -> tuple[int, int]:
     """How many leading lines, and how many leading tokens, are final.
 
     ``lines`` is the parsed text split on ``"\\n"``: every element but the last was
-    terminated by a newline; the last is the unfinished line (possibly empty). Returns
-    ``(0, 0)`` when nothing is known to be final yet.
+    terminated by a newline; the last is the unfinished line (possibly empty).
+    ``region_start`` says whether the text follows a blank line (or nothing), rather than
+    directly following text settled earlier. Returns ``(0, 0)`` when nothing is final yet.
     """
     complete = len(lines) - 1  # lines[:complete] each ended with a newline
     starts = [i for i, token in enumerate(tokens) if _is_top_level_start(token)]
@@ -44,18 +53,30 @@ def settled_prefix(tokens: Sequence[Token], lines: Sequence[str]) -> tuple[int, 
         assert token.map is not None
         start, end = token.map
         following = starts[position + 1] if position + 1 < len(starts) else len(tokens)
+        after_blank = is_blank(lines[start - 1]) if start > 0 else region_start
         if (
             position > 0
             and 0 < start <= complete
-            and not lines[start - 1].strip()
+            and after_blank
             and (start < complete or _starts_new_block(lines[start]))
         ):
             best_line, best_token = start, index
-        if _final_when_complete(token, lines) and end <= complete:
+        if end < complete and is_blank(lines[end]):
+            if token.type not in _CONTINUE_AFTER_BLANK:
+                best_line, best_token = end + 1, following
+        elif (
+            end <= complete
+            and after_blank
+            and "|" not in lines[start]
+            and _final_when_complete(token, lines)
+        ):
             best_line, best_token = end, following
-        elif token.type in _FINAL_AFTER_BLANK and end < complete and not lines[end].strip():
-            best_line, best_token = end + 1, following
     return best_line, best_token
+
+
+def is_blank(line: str) -> bool:
+    """A blank line as markdown-it sees it: spaces and tabs only (a no-break space is text)."""
+    return not line.strip(" \t")
 
 
 def _is_top_level_start(token: Token) -> bool:

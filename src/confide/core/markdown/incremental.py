@@ -9,10 +9,11 @@ When to render the tail again is a budget: every streamed character earns ``prev
 credits and a render costs one credit per character of tail. A tail that keeps growing is so
 rendered at geometrically spaced lengths, and the total spent on previews stays proportional
 to the answer length instead of growing with its square. A few events force a render
-regardless, because they change what the user should see or let blocks settle: a code fence
-opening or closing, a heading, a blank line ending a paragraph, table or quote, and the first
-character of a new block after a blank line. A code block that is still open is shown plain
-and grows by splicing alone; it is highlighted once, when its closing fence arrives.
+regardless, because they let blocks settle or change what the user should see: a blank line
+ending a paragraph, table or quote; the first character of a new block after a blank line; a
+code fence opening or closing; a heading; a table's delimiter row; a list's first item. A
+code block that is still open is shown plain and grows by splicing alone; it is highlighted
+once, when its closing fence arrives.
 
 ``finish()`` renders whatever is left exactly; the result is then identical to
 ``render_markdown`` on the whole text.
@@ -27,7 +28,12 @@ from typing import Any
 from markdown_it.token import Token
 from markdown_it.utils import EnvType
 
-from confide.core.markdown.boundary import fence_is_closed, is_closing_fence, settled_prefix
+from confide.core.markdown.boundary import (
+    fence_is_closed,
+    is_blank,
+    is_closing_fence,
+    settled_prefix,
+)
 from confide.core.markdown.parser import answer_parser
 from confide.core.markdown.preview import Preview, SpliceKind
 from confide.core.markdown.render import render_tokens
@@ -78,7 +84,7 @@ class IncrementalMarkdown:
         dark: bool = False,
         copy_label: str = "Copy",
         image_label: str = "image",
-        preview_budget: float = 0.25,
+        preview_budget: float = 0.15,
         initial_credit: float = 1024.0,
         min_step: int = 64,
         max_debt: float = 8192.0,
@@ -98,6 +104,7 @@ class IncrementalMarkdown:
         self._settled_text = ""
         self._settled_html = ""
         self._settled_codes: tuple[CodeBlock, ...] = ()
+        self._region_start = True  # the settled text ends with a blank line (or is empty)
         self._references: dict[str, Any] = {}
         self._tail = ""
         self._pending_cr = False
@@ -221,12 +228,12 @@ class IncrementalMarkdown:
         previous, self._previous_line = self._previous_line, line
         if self._open_fence is not None:
             return is_closing_fence(line, self._open_fence.markup)
-        if not line.strip():
+        if is_blank(line):
             self._after_blank = True
             # A blank line ends a paragraph, table or quote, which can then settle; not
             # lines of a list, which may go on after a blank line.
             return (
-                bool(previous.strip())
+                not is_blank(previous)
                 and previous[0] not in " \t"
                 and _LIST_ITEM.match(previous) is None
                 and self._unsettled_before_line()
@@ -251,7 +258,7 @@ class IncrementalMarkdown:
 
     def _unsettled_before_line(self) -> bool:
         """Whether the tail holds a block before the current line (else nothing can settle)."""
-        return not self._tail[: self._line_start].isspace() and self._line_start > 0
+        return not is_blank(self._tail[: self._line_start].replace("\n", ""))
 
     def _render_tail(self, *, final: bool) -> None:
         """Render the tail for real; settle what has become final (everything when final)."""
@@ -263,7 +270,7 @@ class IncrementalMarkdown:
         if final:
             settle_line, split = len(lines), len(tokens)
         else:
-            settle_line, split = settled_prefix(tokens, lines)
+            settle_line, split = settled_prefix(tokens, lines, self._region_start)
         offset = min(len(tail), sum(len(line) + 1 for line in lines[:settle_line]))
         if offset > 0:
             if env["references"].keys() - self._references.keys():
@@ -355,6 +362,9 @@ class IncrementalMarkdown:
     def _settle(self, chunk: _Chunk) -> None:
         self._chunks.append(chunk)
         self._settled_text += chunk.source
+        # Whether the next text starts after a blank line (settled chunks end with a newline).
+        body = chunk.source.removesuffix("\n")
+        self._region_start = is_blank(body[body.rfind("\n") + 1 :])
         self._settled_html += chunk.html
         self._settled_codes += chunk.code_blocks
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from html import escape
+from html import escape, unescape
+
+from confide.core.markdown.boundary import is_blank
 
 
 class SpliceKind(Enum):
@@ -70,8 +72,8 @@ class Preview:
     last line of the fragment. The HTML stays well-formed: every tag opened by the splice is
     closed by it or by the closing tags that end the fragment.
 
-    ``extend`` runs on every streamed update, so the strings around the unfinished line are
-    prepared once per line, and an update costs one escape and one join.
+    ``extend`` runs on every streamed update, so everything around the unfinished line is
+    prepared once per line, and an update usually costs one escape and one join.
     """
 
     def __init__(self, html: str, starts_line: bool) -> None:
@@ -83,40 +85,67 @@ class Preview:
         self._line = ""  # raw text of the unfinished line
         self._line_html = ""  # the same, escaped (escaping works character by character)
         self._continues = not starts_line  # the unfinished line continues the fragment's last
+        # Prepared by _arrange for each line: the HTML before and behind the unfinished line,
+        # the line converted (for rows and items), and the whole when the line is empty.
+        self._simple = True
+        self._before = self._behind = self._empty = ""
+        self._line_out = self._line_behind = ""
+        self._line_closing = self._closing
         self._arrange()
 
     def extend(self, text: str) -> str:
         """Add streamed text; returns the fragment's HTML with all raw text so far."""
-        if "\n" in text and self.kind is not SpliceKind.CODE:
-            self._complete_lines(text)
-        else:
-            # Inside <pre> newlines need nothing; elsewhere the unfinished line grows.
-            self._line += text
+        if self._simple and ("\n" not in text or self.kind is SpliceKind.CODE):
+            # The common case, kept short: the line (or <pre>, where newlines need nothing)
+            # grows by the escaped text. The raw line is only kept when it is needed.
             if "&" in text or "<" in text or ">" in text:
                 text = escape(text, quote=False)
             self._line_html += text
+            return self._before + self._line_html + self._line_behind
+        line = self._raw_line()
+        if "\n" in text and self.kind is not SpliceKind.CODE:
+            self._complete_lines(line + text)
+        else:
+            self._line = line = line + text
+            if "&" in text or "<" in text or ">" in text:
+                text = escape(text, quote=False)
+            self._line_html += text
+            if self._settled_prefix(text):
+                self._line_out += text  # the row's last cell or the item's text grows
+            else:
+                self._line_out, self._line_behind = self._convert(line)
         return self.html()
 
     def html(self) -> str:
         if not self._line_html:
             return self._empty
         if self._simple:
-            return self._before + self._line_html + self._behind
-        converted, closing = self._convert(self._line)
-        foot = self._foot if closing is self._closing else _close(closing)
-        return self._before + converted + foot + self._after_paragraph()
+            return self._before + self._line_html + self._line_behind
+        return self._before + self._line_out + self._line_behind
+
+    def _raw_line(self) -> str:
+        # Escaping only touched &, < and >, so unescaping gives the raw text back exactly.
+        return unescape(self._line_html) if self._simple else self._line
+
+    def _settled_prefix(self, text: str) -> bool:
+        """Whether new text on a row or item line only extends its last cell or its text."""
+        if self.kind is SpliceKind.TABLE:
+            # Not after a blank or a pipe either: the cell's text is trimmed, the row closed.
+            before = self._line[-len(text) - 1 : -len(text)]
+            return "|" not in text and bool(self._line_out) and before not in ("", " ", "\t", "|")
+        return len(self._line.lstrip(" \t")) > 12  # a list marker is decided by then
 
     def _complete_lines(self, text: str) -> None:
-        *complete, rest = (self._line + text).split("\n")
+        *complete, rest = text.split("\n")
         for line in complete:
             if self._goes_after():
-                if line.strip():
+                if not is_blank(line):
                     self._after += ("<br />" if self._after else "") + escape(line, quote=False)
             else:
-                converted, closing = self._convert(line)
+                converted, _ = self._convert(line)
                 self._head += converted
-                if closing is not self._closing:
-                    self._closing, self._foot = closing, _close(closing)
+                self._closing = self._line_closing
+                self._foot = _close(self._closing)
             self._continues = False
         self._line = rest
         self._line_html = escape(rest, quote=False)
@@ -127,43 +156,50 @@ class Preview:
         kind = self.kind
         return kind is SpliceKind.NONE or (kind is SpliceKind.BLOCK and not self._continues)
 
-    def _after_paragraph(self) -> str:
-        return f"<p>{self._after}</p>\n" if self._after else ""
-
     def _arrange(self) -> None:
         """Prepare the HTML before and behind the unfinished line."""
         kind = self.kind
+        after = f"<p>{self._after}</p>\n" if self._after else ""
         # With nothing on the unfinished line: no empty paragraph, no trailing line break.
-        self._empty = self._head + self._foot + self._after_paragraph()
+        self._empty = self._head + self._foot + after
         self._simple = True
+        self._line_closing = self._closing
         if self._goes_after():
             self._before = f"{self._head}{self._foot}<p>{self._after}"
             if self._after:
                 self._before += "<br />"
             self._behind = "</p>\n"
-            return
-        self._before, self._behind = self._head, self._foot + self._after_paragraph()
-        if kind is SpliceKind.PARAGRAPH and not self._continues:
-            self._before += "<br />"
-        elif kind in (SpliceKind.LIST, SpliceKind.TABLE) and not self._continues:
-            self._simple = False  # a new item or row depends on the whole line
+        else:
+            self._before, self._behind = self._head, self._foot + after
+            if kind is SpliceKind.PARAGRAPH and not self._continues:
+                self._before += "<br />"
+            elif kind in (SpliceKind.LIST, SpliceKind.TABLE) and not self._continues:
+                self._simple = False  # a new item or row depends on the whole line
+        self._line_out, self._line_behind = self._line_html, self._behind
+        if not self._simple:
+            self._line_out, self._line_behind = self._convert(self._line)
 
-    def _convert(self, line: str) -> tuple[str, tuple[str, ...]]:
-        """HTML for one raw line spliced inside the fragment, and the elements then open."""
+    def _convert(self, line: str) -> tuple[str, str]:
+        """HTML for one raw line spliced inside the fragment, and the HTML behind it."""
         kind = self.kind
         if self._continues or kind is SpliceKind.CODE:
-            return escape(line, quote=False), self._closing
+            return escape(line, quote=False), self._behind
         if kind is SpliceKind.PARAGRAPH:
-            return "<br />" + escape(line, quote=False), self._closing
+            return "<br />" + escape(line, quote=False), self._behind
         if kind is SpliceKind.LIST:
-            return _list_line(line, self._closing), self._closing
-        return _table_line(line, self._closing)
+            return _list_line(line, self._closing), self._behind
+        converted, closing = _table_line(line, self._closing)
+        self._line_closing = closing
+        if closing is self._closing:
+            return converted, self._behind
+        after = f"<p>{self._after}</p>\n" if self._after else ""
+        return converted, _close(closing) + after
 
 
 def _list_line(line: str, closing: tuple[str, ...]) -> str:
     marker = _LIST_MARKER.match(line)
     if marker is None:
-        return "<br />" + escape(line, quote=False) if line.strip() else ""
+        return "" if is_blank(line) else "<br />" + escape(line, quote=False)
     # Close up to and including the open <li>, open a new one, and reopen what was inside it
     # (a loose list's <p>); the closing tags of the fragment close them all again.
     depth = closing.index("li")
@@ -172,7 +208,7 @@ def _list_line(line: str, closing: tuple[str, ...]) -> str:
 
 
 def _table_line(line: str, closing: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
-    if not line.strip() or _TABLE_DELIMITER.fullmatch(line):
+    if is_blank(line) or _TABLE_DELIMITER.fullmatch(line):
         return "", closing
     cells = line.strip().removeprefix("|").removesuffix("|").split("|")
     body = "</td><td>".join(escape(value.strip(), quote=False) for value in cells)
