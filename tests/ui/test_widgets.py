@@ -176,3 +176,22 @@ def test_crash_handler_writes_a_report_and_offers_to_copy_it(
     assert str(report_file) in dialog.informativeText()
     dialog.close()
     assert QApplication.instance() is not None
+
+
+def test_long_conversations_are_shown_through_a_sliding_window(qtmodeltester: object) -> None:
+    model = TranscriptModel(window=50)
+    entries = [TranscriptEntry(role="user", content=f"message {i}") for i in range(500)]
+    model.reset_entries(entries)
+    qtmodeltester.check(model)  # type: ignore[attr-defined]
+    assert model.rowCount() == 50 and model.at_tail  # opens at the end, holding 50 rows
+    assert model.entry_at(0).content == "message 450"
+    assert model.load_earlier(20) == 20
+    assert model.rowCount() == 50 and model.entry_at(0).content == "message 430"
+    assert model.has_later and not model.at_tail
+    model.show_head()
+    assert model.entry_at(0).content == "message 0" and not model.has_earlier
+    assert model.load_later(30) == 30 and model.entry_at(0).content == "message 30"
+    # A new message always lands at the end, and the window follows it there.
+    model.append(TranscriptEntry(role="user", content="new"))
+    assert model.at_tail and model.entry_at(model.rowCount() - 1).content == "new"
+    assert len(model.entries()) == 501

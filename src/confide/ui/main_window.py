@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from confide import __version__
+from confide.core.markdown.highlight import warm_up as warm_up_highlighting
 from confide.core.ollama.launcher import LaunchError, plan_launch
 from confide.core.ollama.locate import is_usable_executable
 from confide.core.ollama.status import DaemonState, DaemonStatus
@@ -85,6 +86,15 @@ class MainWindow(QMainWindow):
 
         self._restore_geometry()
         self._update_remote_warning()
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Loads code highlighting in the background, so the first answer shows at once."""
+
+        async def job(_push: ProgressSink) -> None:
+            await asyncio.to_thread(warm_up_highlighting)
+
+        self.services.runner.run("warm-up", job)
 
     # -- menus --------------------------------------------------------------------------------
 

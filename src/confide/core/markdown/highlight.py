@@ -119,3 +119,13 @@ def _lexer(language: str) -> Lexer | None:
         return get_lexer_by_name(language, stripnl=False)
     except ClassNotFound:
         return None
+
+
+COMMON_LANGUAGES = ("python", "bash", "json", "javascript", "sql", "html", "text")
+
+
+def warm_up(languages: tuple[str, ...] = COMMON_LANGUAGES) -> None:
+    """Loads the lexers answers use most; the first one costs ~0.25 s, so do it early,
+    off the GUI thread, instead of when the first code block appears on screen."""
+    for language in languages:
+        _lexer(language)

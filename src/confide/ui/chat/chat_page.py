@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QCursor,
     QDesktopServices,
@@ -53,6 +53,8 @@ from confide.ui.tasks import ProgressSink, TaskHandle, TaskRunner
 
 log = logging.getLogger(__name__)
 
+SLIDE_STEP = 80  # messages the transcript's window moves at a time
+
 ClientProvider = Callable[[], OllamaClient | None]
 
 
@@ -85,6 +87,7 @@ class ChatPage(QWidget):
         self._answer: TaskHandle | None = None
         self._models_task: TaskHandle | None = None
         self._follow_tail = True
+        self._sliding = False
         self._model_info: dict[str, ModelInfo] = {}
 
         # Header: which model answers.
@@ -396,7 +399,37 @@ class ChatPage(QWidget):
 
     def _on_scrolled(self, value: int) -> None:
         bar = self.view.verticalScrollBar()
-        self._follow_tail = value >= bar.maximum() - 8
+        self._follow_tail = value >= bar.maximum() - 8 and self.transcript.at_tail
+        if self._sliding:
+            return
+        margin = self.view.viewport().height()
+        if value < margin and self.transcript.has_earlier:
+            self._slide(earlier=True)
+        elif value > bar.maximum() - margin and self.transcript.has_later:
+            self._slide(earlier=False)
+
+    def _slide(self, *, earlier: bool) -> None:
+        """Moves the transcript's window, keeping the message under the user's eye in place."""
+        anchor = self.view.indexAt(QPoint(1, 1))
+        if not anchor.isValid():
+            return
+        anchor_entry = self.transcript.entry_at(anchor.row())
+        anchor_top = self.view.visualRect(anchor).top()
+        self._sliding = True
+        try:
+            if earlier:
+                self.transcript.load_earlier(SLIDE_STEP)
+            else:
+                self.transcript.load_later(SLIDE_STEP)
+            self.view.doItemsLayout()
+            for row in range(self.transcript.rowCount()):
+                if self.transcript.entry_at(row) is anchor_entry:
+                    moved = self.view.visualRect(self.transcript.index(row)).top() - anchor_top
+                    bar = self.view.verticalScrollBar()
+                    bar.setValue(bar.value() + moved)
+                    break
+        finally:
+            self._sliding = False
 
     def _on_rows_changed(self, first: QModelIndex, *_args: object) -> None:
         row = self.transcript.rowCount() - 1

@@ -16,6 +16,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QPoint,
     QPointF,
     QRectF,
     QSize,
@@ -99,6 +100,12 @@ class MessageDelegate(QStyledItemDelegate):
         self._announce.setSingleShot(True)
         self._announce.setInterval(0)
         self._announce.timeout.connect(self._announce_changes)
+        # Rows just off screen are rendered while the window is idle, one per turn of the
+        # event loop, so that scrolling finds them ready instead of rendering on the frame.
+        self._prefetch = QTimer(self)
+        self._prefetch.setSingleShot(True)
+        self._prefetch.setInterval(0)
+        self._prefetch.timeout.connect(self._prefetch_next)
 
     # -- geometry -------------------------------------------------------------------------------
 
@@ -289,6 +296,8 @@ class MessageDelegate(QStyledItemDelegate):
         if self._reported.get(entry.uid) != exact:
             self._stale.add(index.row())
             self._announce.start()
+        if not self._prefetch.isActive():
+            self._prefetch.start()
 
         # Only the part of the row inside the viewport is drawn: a long answer is one row,
         # mostly off screen, and drawing all of it on every update is what makes chats crawl.
@@ -341,6 +350,30 @@ class MessageDelegate(QStyledItemDelegate):
             painter.setPen(QColor(ERROR_COLOUR) if error else muted)
             painter.drawText(geometry.footer, _LEFT, self._footer(entry))
         painter.restore()
+
+    def _prefetch_next(self) -> None:
+        model = self._view.model()
+        viewport = self._view.viewport().rect()
+        if model is None or not model.rowCount():
+            return
+        first = self._view.indexAt(viewport.topLeft() + QPoint(1, 1))
+        last = self._view.indexAt(viewport.bottomLeft() + QPoint(1, -1))
+        top = first.row() if first.isValid() else 0
+        bottom = last.row() if last.isValid() else model.rowCount() - 1
+        option = QStyleOptionViewItem()
+        self._view.initViewItemOption(option)
+        for row in (*range(bottom + 1, bottom + 4), *range(top - 1, top - 3, -1)):
+            if not 0 <= row < model.rowCount():
+                continue
+            index = model.index(row, 0)
+            entry = index.data(TranscriptRole.ENTRY)
+            docs = self._docs.get(entry.uid) if isinstance(entry, TranscriptEntry) else None
+            if isinstance(entry, TranscriptEntry) and (
+                docs is None or docs.revision != entry.revision
+            ):
+                self._documents(option, index)
+                self._prefetch.start()  # one row per turn; come back for the next
+                return
 
     def _announce_changes(self) -> None:
         model = self._view.model()

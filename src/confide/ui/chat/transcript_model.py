@@ -3,6 +3,11 @@
 Assistant answers are Markdown. Streaming answers are rendered incrementally as deltas
 arrive; finished ones are rendered lazily, the first time the view needs them, so opening a
 long conversation renders only what is on screen.
+
+The model shows a window of at most ``WINDOW`` messages of the conversation, which slides
+as the user scrolls near either end (``load_earlier`` / ``load_later``). QListView lays out
+every row whenever a height changes, which costs ~45 ms at 10,000 rows; a window keeps that
+under a couple of milliseconds however long the conversation is.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from confide.core.ollama.types import ChatMetrics
 Index = QModelIndex | QPersistentModelIndex
 
 _entry_ids = itertools.count(1)
+
+WINDOW = 240  # messages the view holds at most
 
 
 class EntryStatus(enum.Enum):
@@ -59,9 +66,12 @@ class TranscriptRole(enum.IntEnum):
 
 
 class TranscriptModel(QAbstractListModel):
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *, window: int = WINDOW) -> None:
         super().__init__(parent)
-        self._entries: list[TranscriptEntry] = []
+        self._entries: list[TranscriptEntry] = []  # the whole conversation
+        self._window = window
+        self._start = 0  # the rows show self._entries[self._start:self._end]
+        self._end = 0
         self.render_options = RenderOptions(
             copy_label=self.tr("Copy"), image_label=self.tr("image")
         )
@@ -79,16 +89,16 @@ class TranscriptModel(QAbstractListModel):
             if entry.markdown is None:
                 entry.rendered = None
                 entry.revision += 1
-        if self._entries:
-            self.dataChanged.emit(self.index(0), self.index(len(self._entries) - 1))
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0), self.index(self.rowCount() - 1))
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._entries)
+        return 0 if parent.isValid() else self._end - self._start
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._entries):
+        if not index.isValid() or not 0 <= index.row() < self.rowCount():
             return None
-        entry = self._entries[index.row()]
+        entry = self._entries[self._start + index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return entry.content
         if role == Qt.ItemDataRole.AccessibleTextRole:
@@ -126,31 +136,104 @@ class TranscriptModel(QAbstractListModel):
     # -- editing (GUI thread only) -----------------------------------------------------------
 
     def entries(self) -> list[TranscriptEntry]:
+        """The whole conversation, not only the rows in the window."""
         return list(self._entries)
 
+    def entry_at(self, row: int) -> TranscriptEntry:
+        return self._entries[self._start + row]
+
+    @property
+    def has_earlier(self) -> bool:
+        return self._start > 0
+
+    @property
+    def has_later(self) -> bool:
+        return self._end < len(self._entries)
+
+    @property
+    def at_tail(self) -> bool:
+        return self._end == len(self._entries)
+
     def clear(self) -> None:
-        self.beginResetModel()
-        self._entries.clear()
-        self.endResetModel()
+        self.reset_entries([])
 
     def reset_entries(self, entries: list[TranscriptEntry]) -> None:
+        """Shows a conversation, positioned at its end (where the user continues it)."""
         self.beginResetModel()
         self._entries = list(entries)
+        self._end = len(self._entries)
+        self._start = max(0, self._end - self._window)
         self.endResetModel()
 
+    def show_head(self) -> None:
+        """Moves the window to the start of the conversation."""
+        self.beginResetModel()
+        self._start = 0
+        self._end = min(len(self._entries), self._window)
+        self.endResetModel()
+
+    def show_tail(self) -> None:
+        if not self.at_tail or self.rowCount() > self._window:
+            self.reset_entries(self._entries)
+
+    def load_earlier(self, count: int) -> int:
+        """Adds up to `count` earlier messages at the top, dropping rows at the bottom."""
+        added = min(count, self._start)
+        if not added:
+            return 0
+        self.beginInsertRows(QModelIndex(), 0, added - 1)
+        self._start -= added
+        self.endInsertRows()
+        excess = self.rowCount() - self._window
+        if excess > 0:
+            rows = self.rowCount()
+            self.beginRemoveRows(QModelIndex(), rows - excess, rows - 1)
+            self._end -= excess
+            self.endRemoveRows()
+        return added
+
+    def load_later(self, count: int) -> int:
+        """Adds up to `count` later messages at the bottom, dropping rows at the top."""
+        added = min(count, len(self._entries) - self._end)
+        if not added:
+            return 0
+        rows = self.rowCount()
+        self.beginInsertRows(QModelIndex(), rows, rows + added - 1)
+        self._end += added
+        self.endInsertRows()
+        excess = self.rowCount() - self._window
+        if excess > 0:
+            self.beginRemoveRows(QModelIndex(), 0, excess - 1)
+            self._start += excess
+            self.endRemoveRows()
+        return added
+
     def append(self, entry: TranscriptEntry) -> QModelIndex:
-        row = len(self._entries)
+        """Adds a message at the end; the window jumps to the end first if it was elsewhere."""
+        self.show_tail()
+        row = self.rowCount()
         self.beginInsertRows(QModelIndex(), row, row)
         self._entries.append(entry)
+        self._end += 1
         self.endInsertRows()
-        return self.index(row)
+        excess = self.rowCount() - self._window
+        if excess > 0:
+            self.beginRemoveRows(QModelIndex(), 0, excess - 1)
+            self._start += excess
+            self.endRemoveRows()
+        return self.index(self.rowCount() - 1)
 
     def remove_last(self) -> None:
-        if self._entries:
-            row = len(self._entries) - 1
+        if not self._entries:
+            return
+        if self.at_tail and self.rowCount():
+            row = self.rowCount() - 1
             self.beginRemoveRows(QModelIndex(), row, row)
             self._entries.pop()
+            self._end -= 1
             self.endRemoveRows()
+        else:
+            self._entries.pop()
 
     def last(self) -> TranscriptEntry | None:
         return self._entries[-1] if self._entries else None
@@ -183,7 +266,7 @@ class TranscriptModel(QAbstractListModel):
                 else:
                     entry.rendered = entry.markdown.feed(content)
         entry.revision += 1
-        self._row_changed(len(self._entries) - 1)
+        self._last_changed()
 
     def update_last(self, **changes: Any) -> None:
         if not self._entries:
@@ -197,14 +280,18 @@ class TranscriptModel(QAbstractListModel):
             if entry.thinking_started is not None and entry.thinking_seconds is None:
                 entry.thinking_seconds = time.monotonic() - entry.thinking_started
         entry.revision += 1
-        self._row_changed(len(self._entries) - 1)
+        self._last_changed()
 
     def toggle_thinking(self, row: int) -> None:
-        if 0 <= row < len(self._entries):
-            entry = self._entries[row]
+        if 0 <= row < self.rowCount():
+            entry = self.entry_at(row)
             entry.thinking_expanded = not entry.thinking_expanded
             entry.revision += 1
             self._row_changed(row)
+
+    def _last_changed(self) -> None:
+        if self.at_tail and self.rowCount():
+            self._row_changed(self.rowCount() - 1)
 
     def _row_changed(self, row: int) -> None:
         index = self.index(row)
