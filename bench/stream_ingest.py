@@ -1,6 +1,7 @@
 """How much does Confide's streaming path cost compared with the raw `ollama` client?
 
-The Ollama test double streams 20,000 tokens as fast as it can. In the same run, alternating:
+The Ollama test double streams 20,000 tokens as fast as it can, from its own process (so that
+it does not compete with the clients for the interpreter lock). In the same run, alternating:
 (a) the raw `ollama` client (sync, as its README shows) iterates the stream;
 (b) the app's typed async client, on the network loop thread, delivers coalesced chunks to the
     GUI thread through Qt signals (offscreen) into the transcript model, as the chat page does.
@@ -15,17 +16,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import multiprocessing
 import os
 import statistics
 import sys
 import time
+from multiprocessing.synchronize import Event
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.fake_ollama
 
 import ollama
-from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QApplication
 from tests.fake_ollama.server import FakeOllama
 
@@ -91,6 +94,15 @@ def run_app(url: str, runner: TaskRunner, loop: LoopThread) -> tuple[float, floa
     return elapsed, first, len(entry.content) // 4  # each streamed token is " tok"
 
 
+def serve_double(tokens: int, ports: multiprocessing.Queue[int], stop: Event) -> None:
+    """Runs in a child process: the double, scripted to stream `tokens` tokens."""
+    fake = FakeOllama(token_rate=None, load_delay=0.0).start()
+    fake.script(MODEL, reply=" tok" * tokens)
+    ports.put(fake.port)
+    stop.wait()
+    fake.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=20_000)
@@ -98,22 +110,26 @@ def main() -> None:
     args = parser.parse_args()
 
     app = QApplication.instance() or QApplication([])
-    fake = FakeOllama(token_rate=None, load_delay=0.0).start()
-    fake.script(MODEL, reply=" tok" * args.tokens)
+    context = multiprocessing.get_context("spawn")
+    ports: multiprocessing.Queue[int] = context.Queue()
+    stop = context.Event()
+    server = context.Process(target=serve_double, args=(args.tokens, ports, stop), daemon=True)
+    server.start()
+    url = f"http://127.0.0.1:{ports.get(timeout=60)}"
     loop = LoopThread("bench-network")
     runner = TaskRunner(loop)
-    QTimer.singleShot(0, lambda: None)
     try:
-        run_raw(fake.url)  # warm-up: imports, connection set-up, the double's caches
-        run_app(fake.url, runner, loop)
+        run_raw(url)  # warm-up: imports, connection set-up, the double's caches
+        run_app(url, runner, loop)
         raw: list[tuple[float, float, int]] = []
         mine: list[tuple[float, float, int]] = []
         for _ in range(args.runs):  # alternate so that drift affects both equally
-            raw.append(run_raw(fake.url))
-            mine.append(run_app(fake.url, runner, loop))
+            raw.append(run_raw(url))
+            mine.append(run_app(url, runner, loop))
     finally:
         runner.shutdown()
-        fake.stop()
+        stop.set()
+        server.join(10)
     del app
 
     raw_rate = statistics.median(tokens / seconds for seconds, _, tokens in raw)
