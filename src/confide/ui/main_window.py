@@ -6,9 +6,10 @@ import asyncio
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QUrl
+from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
+    QDockWidget,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -27,6 +28,7 @@ from confide.core.ollama.locate import is_usable_executable
 from confide.core.ollama.status import DaemonState, DaemonStatus
 from confide.ui.chat.chat_page import ChatPage
 from confide.ui.daemon_watcher import DaemonWatcher
+from confide.ui.models import DownloadsPanel, ModelLibrary
 from confide.ui.onboarding import OnboardingPage
 from confide.ui.services import AppServices
 from confide.ui.status_indicator import StatusIndicator
@@ -72,6 +74,21 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
 
+        # The model library outlives its window: it owns the download queue.
+        self.models = ModelLibrary(services, self)
+        self.downloads_dock = QDockWidget(self.tr("Downloads"), self)
+        self.downloads_dock.setObjectName("downloadsDock")
+        self.downloads_dock.setWidget(DownloadsPanel(self.models.downloads, self.downloads_dock))
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.downloads_dock)
+        self.downloads_dock.hide()
+        self.models.downloads.started.connect(lambda _name: self.downloads_dock.show())
+        self.models.installedChanged.connect(self.chat.refresh_models)
+        self.models.useRequested.connect(self.use_model)
+        self.chat.libraryRequested.connect(lambda: self.models.open_library(self))
+        self.chat.composer.sendRequested.connect(
+            lambda _text: self.models.note_used(self.chat.current_model)
+        )
+
         self.status_indicator = StatusIndicator(self)
         self.statusBar().addPermanentWidget(self.status_indicator)
         self.statusBar().setSizeGripEnabled(True)
@@ -111,6 +128,20 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 
+        models_menu = self.menuBar().addMenu(self.tr("&Models"))
+        self.library_action = QAction(self.tr("Model &library…"), self)
+        self.library_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
+        self.library_action.triggered.connect(lambda: self.models.open_library(self))
+        models_menu.addAction(self.library_action)
+        add_by_name = QAction(self.tr("Add model by &name…"), self)
+        add_by_name.triggered.connect(lambda: self.models.open_add_by_name(self))
+        models_menu.addAction(add_by_name)
+        import_file = QAction(self.tr("&Import model file…"), self)
+        import_file.triggered.connect(lambda: self.models.open_import(self))
+        models_menu.addAction(import_file)
+        models_menu.addSeparator()
+        models_menu.addAction(self.downloads_dock.toggleViewAction())
+
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         open_logs = QAction(self.tr("Open &log folder"), self)
         open_logs.triggered.connect(
@@ -131,6 +162,11 @@ class MainWindow(QMainWindow):
                 "stays on this computer."
             ).replace("%1", __version__),
         )
+
+    def use_model(self, name: str) -> None:
+        self.chat.select_model(name)
+        self.activateWindow()
+        self.chat.composer.edit.setFocus()
 
     # -- daemon -------------------------------------------------------------------------------
 
@@ -258,5 +294,6 @@ class MainWindow(QMainWindow):
         self._window_state.setValue("geometry", self.saveGeometry())
         self._window_state.sync()
         self.chat.stop()
+        self.models.shutdown()
         self.watcher.stop()
         super().closeEvent(event)

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from confide.core.ollama.client import OllamaClient, ensure_supported
 from confide.core.ollama.errors import OllamaError
+from confide.core.ollama.names import normalise
 from confide.core.ollama.types import (
     ChatChunk,
     ChatMessage,
@@ -71,6 +72,7 @@ def merge_chunks(chunks: list[Any]) -> ChatChunk:
 
 class ChatPage(QWidget):
     daemonTrouble = Signal()  # a request failed in a way that suggests the daemon went away
+    libraryRequested = Signal()  # "Models…" in the header: open the model library
 
     def __init__(
         self,
@@ -87,6 +89,7 @@ class ChatPage(QWidget):
         self._answer: TaskHandle | None = None
         self._models_task: TaskHandle | None = None
         self._follow_tail = True
+        self._wanted_model: str | None = None  # chosen in the library, not yet listed here
         self._sliding = False
         self._model_info: dict[str, ModelInfo] = {}
 
@@ -106,6 +109,10 @@ class ChatPage(QWidget):
         header_layout.setContentsMargins(16, 8, 16, 8)
         header_layout.addWidget(self.model_label)
         header_layout.addWidget(self.model_picker)
+        self.library_button = QPushButton(self.tr("Models…"), header)
+        self.library_button.setAccessibleName(self.tr("Open the model library"))
+        self.library_button.clicked.connect(self.libraryRequested)
+        header_layout.addWidget(self.library_button)
         header_layout.addStretch(1)
         header_layout.addWidget(self.new_chat_button)
 
@@ -183,6 +190,15 @@ class ChatPage(QWidget):
         data = self.model_picker.currentData()
         return data if isinstance(data, str) else None
 
+    def select_model(self, name: str) -> None:
+        """Makes ``name`` the answering model; a model just installed is listed first."""
+        index = self.model_picker.findData(normalise(name))
+        if index >= 0:
+            self.model_picker.setCurrentIndex(index)
+        else:
+            self._wanted_model = normalise(name)
+            self.refresh_models()
+
     def refresh_models(self) -> None:
         client = self._client_provider()
         if client is None:
@@ -199,7 +215,8 @@ class ChatPage(QWidget):
 
     def _on_models(self, models: list[tuple[InstalledModel, ModelInfo | None]]) -> None:
         self._models_task = None
-        previous = self.current_model or self._preferences.load().last_model
+        previous = self._wanted_model or self.current_model or self._preferences.load().last_model
+        self._wanted_model = None
         self.model_picker.blockSignals(True)
         self.model_picker.clear()
         self._model_info = {model.name: info for model, info in models if info is not None}
