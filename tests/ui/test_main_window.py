@@ -268,3 +268,20 @@ def test_invalid_model_name_is_explained(
     assert "“bad name!” is not a valid model name." in window.chat.error_text.text()
     assert not window.chat.retry_button.isVisible()
     assert fake_ollama.requests_to("/api/chat") == []
+
+
+def test_ctrl_k_switches_among_installed_models(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    picker = window.chat.model_picker
+    before = picker.currentData()
+    qtbot.keyClick(window.chat.composer.edit, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: picker.view().isVisible(), timeout=2000)
+    qtbot.keyClick(picker.view(), Qt.Key.Key_Down)
+    qtbot.keyClick(picker.view(), Qt.Key.Key_Return)
+    assert picker.currentData() != before
+    assert window.services.preferences.load().last_model == picker.currentData()
+    qtbot.keyClick(picker, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert window.chat.composer.edit.hasFocus()

@@ -176,6 +176,13 @@ class ChatPage(QWidget):
         self.composer.stopRequested.connect(self.stop)
         self.new_chat_button.clicked.connect(self.new_chat)
         self.model_picker.currentIndexChanged.connect(self._on_model_chosen)
+        # Ctrl+K: switch among installed models from the keyboard (the library is Ctrl+Shift+M).
+        switch_model = QShortcut(QKeySequence("Ctrl+K"), self)
+        switch_model.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        switch_model.activated.connect(self.switch_model)
+        focus_composer = QShortcut(QKeySequence("Ctrl+L"), self)
+        focus_composer.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        focus_composer.activated.connect(self.composer.edit.setFocus)
         stop_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         stop_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         stop_shortcut.activated.connect(self.stop)
@@ -184,6 +191,11 @@ class ChatPage(QWidget):
         self._show_welcome()
 
     # -- models -------------------------------------------------------------------------------
+
+    def switch_model(self) -> None:
+        """Opens the list of installed models, ready for arrow keys and Enter."""
+        self.model_picker.setFocus()
+        self.model_picker.showPopup()
 
     @property
     def current_model(self) -> str | None:
