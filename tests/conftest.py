@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.fake_ollama.fixtures import *  # noqa: F403  (the Ollama double's fixtures)
+from tests.keyring_double import MemoryKeyring
 
 # Set before any Qt import, so that no test ever needs a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -100,3 +101,17 @@ def _no_connection_off_loopback() -> Iterator[None]:
     new = _violations[start:]
     if new:
         pytest.fail("; ".join(new), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _memory_keyring() -> Iterator[MemoryKeyring]:
+    """No test may touch the machine's keyring: every test gets an empty one in memory."""
+    import keyring
+
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)

@@ -41,6 +41,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     services = build_services(paths)
     install_translations(app, services.preferences.load().language)
 
+    from confide.ui.privacy.open_flow import open_store_interactively
+
+    store = open_store_interactively(services)
+    if store is None:
+        services.shutdown()
+        return 0
+    services.gateway.attach(store)
+
     watcher = DaemonWatcher(services.supervisor, services.runner)
     window = MainWindow(services, watcher)
     window.show()

@@ -9,9 +9,11 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from confide.core.paths import AppPaths
+from confide.core.store import Protection, Store
 from confide.ui.daemon_watcher import DaemonWatcher
 from confide.ui.main_window import MainWindow
 from confide.ui.services import AppServices, build_services
+from tests.keyring_double import FAST_SCRYPT
 
 WindowFactory = Callable[..., MainWindow]
 
@@ -26,11 +28,20 @@ def make_window(qtbot: QtBot, tmp_path: Path) -> Iterator[WindowFactory]:
         *,
         start_watching: bool = True,
         environ: dict[str, str] | None = None,
+        open_store: bool = True,
     ) -> MainWindow:
         env = dict(environ or {})
         if ollama_host is not None:
             env["OLLAMA_HOST"] = ollama_host
-        services = build_services(AppPaths.portable(tmp_path).ensure(), env, probe_read_timeout=0.5)
+        paths = AppPaths.portable(tmp_path).ensure()
+        services = build_services(paths, env, probe_read_timeout=0.5, scrypt=FAST_SCRYPT)
+        if open_store:
+            # The encrypted store as after a first run with a keyring (unlocking has its own tests).
+            if services.key_store.protection() is None:
+                store = Store.create(paths, services.key_store, Protection.KEYRING)
+            else:
+                store = Store.open(paths, services.key_store)
+            services.gateway.attach(store)
         watcher = DaemonWatcher(
             services.supervisor,
             services.runner,

@@ -21,6 +21,8 @@ from confide.core.ollama.status import (
 )
 from confide.core.paths import AppPaths
 from confide.core.settings import PreferencesStore
+from confide.core.store import KeyStore, ScryptParams
+from confide.ui.store_gateway import StoreGateway
 from confide.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,8 @@ class AppServices:
     runner: TaskRunner
     supervisor: DaemonSupervisor
     clients: ClientHolder
+    key_store: KeyStore
+    gateway: StoreGateway
     environ: Mapping[str, str] | None = None
 
     def refresh_endpoint(self) -> EndpointResolution:
@@ -80,6 +84,7 @@ class AppServices:
         # Order matters: streams must finish closing before their client's connections go.
         self.runner.cancel_all()
         self.runner.loop_thread.cancel_pending()
+        self.gateway.close()
         self.clients.close()
         self.runner.shutdown()
         self.supervisor.launcher.stop_owned()
@@ -90,7 +95,9 @@ def build_services(
     environ: Mapping[str, str] | None = None,
     *,
     probe_read_timeout: float = PROBE_READ_TIMEOUT_S,
+    scrypt: ScryptParams | None = None,
 ) -> AppServices:
+    """Everything but the store itself, which opens only once the user has unlocked it."""
     preferences = PreferencesStore(paths.settings_file)
 
     def remembered_executable() -> Path | None:
@@ -105,4 +112,10 @@ def build_services(
     supervisor = DaemonSupervisor(resolution, locator, launcher, read_timeout=probe_read_timeout)
     clients = ClientHolder(loop_thread)
     clients.set_resolution(resolution)
-    return AppServices(paths, preferences, runner, supervisor, clients, environ)
+    key_store = (
+        KeyStore.for_paths(paths) if scrypt is None else KeyStore.for_paths(paths, scrypt=scrypt)
+    )
+    gateway = StoreGateway(runner)
+    return AppServices(
+        paths, preferences, runner, supervisor, clients, key_store, gateway, environ
+    )

@@ -6,37 +6,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import keyring
-import keyring.backend
-import keyring.errors
 import pytest
 
 from confide.core.paths import AppPaths
-from confide.core.store import KeyStore, Protection, ScryptParams, Store, StoreOptions
+from confide.core.store import KeyStore, Protection, Store, StoreOptions
+from tests.keyring_double import FAST_SCRYPT, MemoryKeyring
 
-# Cheap enough for tests (milliseconds); production uses ScryptParams() (n=2**17).
-FAST_SCRYPT = ScryptParams(n=2**4, r=8, p=1)
 PASSPHRASE = "correct horse battery staple"
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A real keyring backend (so detection code treats it as usable) that lives in memory."""
-
-    priority = 10  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.entries:
-            raise keyring.errors.PasswordDeleteError("no such entry")
-        del self.entries[(service, username)]
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Unlocking, protecting and erasing the encrypted store: the dialogs around it."""
