@@ -19,6 +19,7 @@ from confide.ui.chat.chat_page import ChatPage
 from confide.ui.chat.message_delegate import MessageDelegate
 from confide.ui.chat.rich_text import SafeDocument
 from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry
+from confide.ui.store_gateway import StoreGateway
 from confide.ui.tasks import TaskRunner
 
 ANSWER = (
@@ -33,12 +34,14 @@ ANSWER = (
 @pytest.fixture
 def page(qtbot: QtBot, tmp_path: Path) -> Iterator[ChatPage]:
     runner = TaskRunner(LoopThread("test-transcript"))
-    chat = ChatPage(runner, lambda: None, PreferencesStore(tmp_path / "settings.json"))
+    gateway = StoreGateway(runner)  # no store: these tests only show answers
+    chat = ChatPage(runner, gateway, lambda: None, PreferencesStore(tmp_path / "settings.json"))
     qtbot.addWidget(chat)
     chat.resize(900, 700)
     chat.show()
     SafeDocument.refused.clear()
     yield chat
+    gateway.close()
     runner.shutdown()
 
 

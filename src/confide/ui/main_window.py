@@ -60,7 +60,9 @@ class MainWindow(QMainWindow):
         self.remote_warning.hide()
 
         self.onboarding = OnboardingPage(self)
-        self.chat = ChatPage(services.runner, services.clients.get, services.preferences, self)
+        self.chat = ChatPage(
+            services.runner, services.gateway, services.clients.get, services.preferences, self
+        )
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.onboarding)
         self.pages.addWidget(self.chat)

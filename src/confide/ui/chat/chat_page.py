@@ -6,10 +6,8 @@ applies the coalesced chunks that come back on the GUI thread.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
@@ -19,6 +17,7 @@ from PySide6.QtGui import (
     QKeySequence,
     QPalette,
     QShortcut,
+    QTextCursor,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
+    QMenu,
     QMessageBox,
     QPushButton,
     QStackedWidget,
@@ -35,21 +35,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from confide.core.ollama.client import OllamaClient, ensure_supported
+from confide.core.markdown import to_plain_text
+from confide.core.ollama.client import OllamaClient
 from confide.core.ollama.errors import OllamaError
 from confide.core.ollama.names import normalise
-from confide.core.ollama.types import (
-    ChatChunk,
-    ChatMessage,
-    ChatRequest,
-    InstalledModel,
-    ModelInfo,
-)
+from confide.core.ollama.types import InstalledModel, ModelInfo
 from confide.core.settings import PreferencesStore
+from confide.core.store.models import Conversation
 from confide.ui.chat.composer import Composer
-from confide.ui.chat.message_delegate import MessageDelegate
-from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry, TranscriptModel
+from confide.ui.chat.message_delegate import MessageAction, MessageDelegate
+from confide.ui.chat.session import ChatSession
+from confide.ui.chat.transcript_model import (
+    EntryStatus,
+    TranscriptEntry,
+    TranscriptModel,
+    TranscriptRole,
+)
 from confide.ui.errors import describe_error
+from confide.ui.store_gateway import StoreGateway
 from confide.ui.tasks import ProgressSink, TaskHandle, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -59,17 +62,6 @@ SLIDE_STEP = 80  # messages the transcript's window moves at a time
 ClientProvider = Callable[[], OllamaClient | None]
 
 
-def merge_chunks(chunks: list[Any]) -> ChatChunk:
-    """Coalesces streamed chunks: the text joined, the last chunk's end-of-answer data."""
-    last = chunks[-1]
-    return ChatChunk(
-        content="".join(chunk.content for chunk in chunks),
-        thinking="".join(chunk.thinking for chunk in chunks),
-        done=last.done,
-        metrics=last.metrics,
-    )
-
-
 class ChatPage(QWidget):
     daemonTrouble = Signal()  # a request failed in a way that suggests the daemon went away
     libraryRequested = Signal()  # "Models…" in the header: open the model library
@@ -77,6 +69,7 @@ class ChatPage(QWidget):
     def __init__(
         self,
         runner: TaskRunner,
+        gateway: StoreGateway,
         client_provider: ClientProvider,
         preferences: PreferencesStore,
         parent: QWidget | None = None,
@@ -86,8 +79,8 @@ class ChatPage(QWidget):
         self._runner = runner
         self._client_provider = client_provider
         self._preferences = preferences
-        self._answer: TaskHandle | None = None
         self._models_task: TaskHandle | None = None
+        self._editing: TranscriptEntry | None = None  # a question being corrected
         self._follow_tail = True
         self._wanted_model: str | None = None  # chosen in the library, not yet listed here
         self._sliding = False
@@ -118,6 +111,7 @@ class ChatPage(QWidget):
 
         # Transcript, or a welcome text while it is empty.
         self.transcript = TranscriptModel(self)
+        self.session = ChatSession(gateway, runner, client_provider, self.transcript, self)
         self.view = QListView(self)
         self.view.setObjectName("transcript")
         self.view.setModel(self.transcript)
@@ -159,6 +153,22 @@ class ChatPage(QWidget):
         self.retry_button.clicked.connect(self.retry)
         self.dismiss_button.clicked.connect(self.error_bar.hide)
 
+        # Shown while a question is being corrected (sending makes a new version of it).
+        self.edit_bar = QFrame(self)
+        self.edit_bar.setObjectName("editBar")
+        edit_text = QLabel(
+            self.tr("Editing your message. Sending keeps the earlier version too."), self.edit_bar
+        )
+        edit_text.setWordWrap(True)
+        self.cancel_edit_button = QPushButton(self.tr("Cancel editing"), self.edit_bar)
+        self.cancel_edit_button.setToolTip(self.tr("Cancel editing (Esc)"))
+        edit_layout = QHBoxLayout(self.edit_bar)
+        edit_layout.setContentsMargins(16, 4, 16, 0)
+        edit_layout.addWidget(edit_text, 1)
+        edit_layout.addWidget(self.cancel_edit_button)
+        self.edit_bar.hide()
+        self.cancel_edit_button.clicked.connect(self.cancel_edit)
+
         self.composer = Composer(self)
         composer_row = QHBoxLayout()
         composer_row.setContentsMargins(16, 4, 16, 16)
@@ -170,6 +180,7 @@ class ChatPage(QWidget):
         layout.addWidget(header)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.error_bar)
+        layout.addWidget(self.edit_bar)
         layout.addLayout(composer_row)
 
         self.composer.sendRequested.connect(self.send)
@@ -185,7 +196,16 @@ class ChatPage(QWidget):
         focus_composer.activated.connect(self.composer.edit.setFocus)
         stop_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         stop_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        stop_shortcut.activated.connect(self.stop)
+        stop_shortcut.activated.connect(self._escape_pressed)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._show_context_menu)
+        self.delegate.actionRequested.connect(self.run_action)
+        self.session.busyChanged.connect(self._on_busy)
+        self.session.conversationChanged.connect(self._on_conversation_changed)
+        self.session.answerFailed.connect(self._on_answer_failed)
+        self.session.storeFailed.connect(self._show_failure)
+        self.session.unsentText.connect(self._on_unsent)
+        self.session.revealRequested.connect(self._on_reveal)
         self.transcript.rowsInserted.connect(self._on_rows_changed)
         self.transcript.dataChanged.connect(self._on_rows_changed)
         self._show_welcome()
@@ -268,15 +288,23 @@ class ChatPage(QWidget):
 
     @property
     def answering(self) -> bool:
-        return self._answer is not None
+        return self.session.answering
+
+    def model_info(self, model: str | None) -> ModelInfo | None:
+        return self._model_info.get(model) if model else None
 
     def new_chat(self) -> None:
-        self.stop()
-        self.transcript.clear()
+        self.cancel_edit()
+        self.session.new_conversation()
         self.delegate.forget_layouts()
         self.error_bar.hide()
         self._show_welcome()
         self.composer.edit.setFocus()
+
+    def open_conversation(self, conversation_id: str, reveal_message_id: str | None = None) -> None:
+        self.cancel_edit()
+        self.error_bar.hide()
+        self.session.open(conversation_id, reveal_message_id)
 
     def send(self, text: str) -> None:
         model = self.current_model
@@ -284,97 +312,169 @@ class ChatPage(QWidget):
             return
         self.error_bar.hide()
         self._follow_tail = True
-        self.transcript.append(TranscriptEntry(role="user", content=text))
-        self._ask(model)
+        editing, self._editing = self._editing, None
+        self._show_edit_state()
+        info = self.model_info(model)
+        if editing is not None:
+            sent = self.session.edit_and_resend(editing, text, model, info)
+        else:
+            sent = self.session.send(text, model, info, title=fallback_title(text))
+        if sent:
+            self._show_transcript()
+            self.composer.edit.clear()
 
     def retry(self) -> None:
-        """Asks again for the last answer (after an error), replacing the failed attempt."""
-        last = self.transcript.last()
+        """Asks again after a failed answer; the failed attempt stays as an earlier version."""
         model = self.current_model
-        if self.answering or last is None or last.role != "assistant" or not model:
+        if self.answering or not model:
             return
         self.error_bar.hide()
-        self.transcript.remove_last()
-        self._ask(model)
+        self.session.retry_last(model, self.model_info(model))
 
     def stop(self) -> None:
-        handle = self._answer
-        if handle is None:
-            return
-        handle.cancel()
-        self._answer = None
-        self.transcript.update_last(status=EntryStatus.STOPPED)
-        self.composer.set_busy(False)
+        self.session.stop()
         self.composer.edit.setFocus()
 
-    def _history(self) -> tuple[ChatMessage, ...]:
-        messages = []
-        for entry in self.transcript.entries():
-            if entry.role == "user":
-                messages.append(ChatMessage("user", entry.content))
-            elif entry.content and entry.status in (EntryStatus.COMPLETE, EntryStatus.STOPPED):
-                messages.append(ChatMessage("assistant", entry.content))
-        return tuple(messages)
+    def _escape_pressed(self) -> None:
+        if self.answering:
+            self.stop()
+        else:
+            self.cancel_edit()
 
-    def _ask(self, model: str) -> None:
-        client = self._client_provider()
-        if client is None:
-            self.daemonTrouble.emit()
+    # -- actions on one message ------------------------------------------------------------
+
+    def regenerate(self, entry: TranscriptEntry) -> None:
+        model = self.current_model
+        if model:
+            self.error_bar.hide()
+            self._follow_tail = True
+            self.session.regenerate(entry, model, self.model_info(model))
+
+    def continue_answer(self, entry: TranscriptEntry) -> None:
+        model = self.current_model
+        if model:
+            self.error_bar.hide()
+            self._follow_tail = True
+            self.session.continue_answer(entry, model, self.model_info(model))
+
+    def start_edit(self, entry: TranscriptEntry) -> None:
+        """Puts a question back in the composer; sending it makes a new version."""
+        if self.answering or entry.role != "user" or entry.message_id is None:
             return
-        request = ChatRequest(model=model, messages=self._history())
-        self.transcript.append(
-            TranscriptEntry(role="assistant", content="", model=model, status=EntryStatus.STREAMING)
-        )
-        self._show_transcript()
-        info = self._model_info.get(model)
-        if info is not None:
-            try:
-                ensure_supported(request, info)
-            except OllamaError as refused:
-                self._show_failure(refused)
+        self._editing = entry
+        self.composer.edit.setPlainText(entry.content)
+        self.composer.edit.moveCursor(QTextCursor.MoveOperation.End)
+        self.composer.edit.setFocus()
+        self._show_edit_state()
+
+    def edit_last_question(self) -> None:
+        for entry in reversed(self.transcript.entries()):
+            if entry.role == "user":
+                self.start_edit(entry)
                 return
 
-        async def job(push: ProgressSink) -> None:
-            async with contextlib.aclosing(client.chat(request)) as stream:
-                async for chunk in stream:
-                    push(chunk)
-
-        handle = self._runner.run("chat", job, merge=merge_chunks)
-        handle.progress.connect(self._on_chunk)
-        handle.succeeded.connect(lambda _r, h=handle: self._on_finished(h))
-        handle.failed.connect(lambda error, h=handle: self._on_failed(h, error))
-        self._answer = handle
-        self.composer.set_busy(True)
-        log.info("chat request started (model %s, %d messages)", model, len(request.messages))
-
-    def _on_chunk(self, chunk: ChatChunk) -> None:
-        self.transcript.extend_last(chunk.content, chunk.thinking)
-        if chunk.metrics is not None:
-            self.transcript.update_last(metrics=chunk.metrics)
-
-    def _on_finished(self, handle: TaskHandle) -> None:
-        if handle is not self._answer:
+    def cancel_edit(self) -> None:
+        if self._editing is None:
             return
-        self._answer = None
-        self.transcript.update_last(status=EntryStatus.COMPLETE)
-        self.composer.set_busy(False)
+        self._editing = None
+        self.composer.edit.clear()
+        self._show_edit_state()
 
-    def _on_failed(self, handle: TaskHandle, error: object) -> None:
-        if handle is not self._answer:
+    def _show_edit_state(self) -> None:
+        self.edit_bar.setVisible(self._editing is not None)
+
+    def delete_message(self, entry: TranscriptEntry) -> None:
+        if self.answering or entry.message_id is None:
             return
-        self._answer = None
-        assert isinstance(error, BaseException)
-        self._show_failure(error)
+        answer = QMessageBox.question(
+            self,
+            self.tr("Delete this message?"),
+            self.tr(
+                "The message and every reply after it will be erased from this computer. "
+                "This cannot be undone."
+            ),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.session.delete_message(entry)
+
+    def copy_message(self, entry: TranscriptEntry, *, plain: bool) -> None:
+        text = entry.content
+        if plain and entry.role == "assistant":
+            text = to_plain_text(text)
+        QGuiApplication.clipboard().setText(text)
+        QToolTip.showText(QCursor.pos(), self.tr("Copied"), self.view)
+
+    def run_action(self, action: str, entry: TranscriptEntry) -> None:
+        """One of the actions under a message (or in its context menu)."""
+        handlers: dict[str, Callable[[], None]] = {
+            MessageAction.COPY: lambda: self.copy_message(entry, plain=False),
+            MessageAction.COPY_TEXT: lambda: self.copy_message(entry, plain=True),
+            MessageAction.REGENERATE: lambda: self.regenerate(entry),
+            MessageAction.CONTINUE: lambda: self.continue_answer(entry),
+            MessageAction.EDIT: lambda: self.start_edit(entry),
+            MessageAction.DELETE: lambda: self.delete_message(entry),
+            MessageAction.PREVIOUS: lambda: self.session.switch_sibling(entry, -1),
+            MessageAction.NEXT: lambda: self.session.switch_sibling(entry, +1),
+        }
+        handler = handlers.get(action)
+        if handler is not None:
+            handler()
+
+    def _show_context_menu(self, position: QPoint) -> None:
+        index = self.view.indexAt(position)
+        entry = index.data(TranscriptRole.ENTRY) if index.isValid() else None
+        if not isinstance(entry, TranscriptEntry):
+            return
+        menu = QMenu(self)
+        for action, label in self.delegate.actions_for(entry, answering=self.answering):
+            item = menu.addAction(label)
+            item.triggered.connect(lambda _c=False, a=action: self.run_action(a, entry))
+        menu.popup(self.view.viewport().mapToGlobal(position))
+
+    # -- session events --------------------------------------------------------------------
+
+    def _on_busy(self, busy: bool) -> None:
+        self.composer.set_busy(busy)
+        self.delegate.answering = busy
+
+    def _on_conversation_changed(self, conversation: Conversation | None) -> None:
+        self.delegate.forget_layouts()
+        if conversation is None:
+            self._show_welcome()
+            return
+        self._show_transcript()
+        if conversation.model:
+            index = self.model_picker.findData(conversation.model)
+            if index >= 0:
+                self.model_picker.setCurrentIndex(index)
+        QTimer.singleShot(0, self.view.scrollToBottom)
+
+    def _on_answer_failed(self, error: object) -> None:
+        if isinstance(error, BaseException):
+            self._show_failure(error)
+
+    def _on_unsent(self, text: str) -> None:
+        if not self.composer.edit.toPlainText().strip():
+            self.composer.edit.setPlainText(text)
+        if self.transcript.rowCount() == 0:
+            self._show_welcome()
+
+    def _on_reveal(self, row: int) -> None:
+        index = self.transcript.index(row)
+        self._follow_tail = False
+        self.view.setCurrentIndex(index)
+        self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def _show_failure(self, error: BaseException) -> None:
         text = describe_error(error)
-        self.transcript.update_last(
-            status=EntryStatus.ERROR, error_title=text.title, error_message=text.message
-        )
+        last = self.transcript.last()
+        if last is not None and last.role == "assistant" and last.status is EntryStatus.ERROR:
+            self.transcript.update_last(error_title=text.title, error_message=text.message)
         self.error_text.setText(f"<b>{_escape(text.title)}</b><br>{_escape(text.message)}")
-        self.retry_button.setVisible(text.can_retry)
+        self.retry_button.setVisible(text.can_retry and self.transcript.rowCount() > 0)
         self.error_bar.show()
-        self.composer.set_busy(False)
         if isinstance(error, OllamaError):
             log.warning("chat request failed: %s", error.kind.value)
             if error.daemon_unreachable:
@@ -468,6 +568,14 @@ class ChatPage(QWidget):
         self.delegate.sizeHintChanged.emit(self.transcript.index(row))
         if self._follow_tail:
             QTimer.singleShot(0, self.view.scrollToBottom)
+
+
+def fallback_title(text: str, words: int = 6, limit: int = 50) -> str:
+    """Until a title is generated: the first words of the first question."""
+    head = " ".join(text.split()[:words])
+    if len(head) > limit:
+        head = head[:limit].rsplit(" ", 1)[0]
+    return head + ("…" if head != " ".join(text.split()) else "")
 
 
 def _escape(text: str) -> str:

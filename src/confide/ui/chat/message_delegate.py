@@ -8,7 +8,8 @@ estimate the view is told, and only then lays the list out again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import enum
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -20,6 +21,7 @@ from PySide6.QtCore import (
     QPointF,
     QRectF,
     QSize,
+    QSizeF,
     Qt,
     QTimer,
     Signal,
@@ -32,6 +34,7 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPalette,
+    QPixmap,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -61,6 +64,20 @@ SECTION_GAP = 6.0
 ERROR_COLOUR = "#c94040"
 
 
+class MessageAction(str, enum.Enum):
+    COPY = "copy"
+    COPY_TEXT = "copy-text"
+    REGENERATE = "regenerate"
+    CONTINUE = "continue"
+    EDIT = "edit"
+    DELETE = "delete"
+    PREVIOUS = "previous"
+    NEXT = "next"
+
+
+THUMBNAIL = 96  # height of a picture's preview in a question, in device-independent pixels
+
+
 @dataclass
 class _RowDocs:
     """The laid-out documents of one row at one width."""
@@ -84,11 +101,14 @@ class _Geometry:
     tail: QRectF | None
     footer: QRectF | None
     height: float
+    images: list[QRectF] = field(default_factory=list)
+    actions: list[tuple[str, QRectF, str]] = field(default_factory=list)  # (action, where, label)
 
 
 class MessageDelegate(QStyledItemDelegate):
     linkActivated = Signal(str)  # an http(s) or mailto link the user clicked
     codeCopyRequested = Signal(str)  # the code block's text
+    actionRequested = Signal(str, object)  # MessageAction, TranscriptEntry
 
     def __init__(self, view: QAbstractItemView, parent: QObject | None = None) -> None:
         super().__init__(parent or view)
@@ -106,6 +126,8 @@ class MessageDelegate(QStyledItemDelegate):
         self._prefetch.setSingleShot(True)
         self._prefetch.setInterval(0)
         self._prefetch.timeout.connect(self._prefetch_next)
+        self._thumbnails: dict[int, list[QPixmap]] = {}
+        self.answering = False  # while an answer streams, actions that would ask again wait
 
     # -- geometry -------------------------------------------------------------------------------
 
@@ -148,7 +170,9 @@ class MessageDelegate(QStyledItemDelegate):
         per_line = max(int(self._body_width(entry) / max(metrics.averageCharWidth(), 1.0)), 8)
         lines = sum(1 + len(line) // per_line for line in entry.content.split("\n"))
         small = QFontMetricsF(self._small_font(option.font)).height()
-        chrome = 2 * PAD + (0 if entry.role == "user" else 2 * (small + 4))
+        chrome = 2 * PAD + (0 if entry.role == "user" else 2 * (small + 4)) + small + 6
+        if entry.images:
+            chrome += THUMBNAIL + SECTION_GAP
         return lines * metrics.lineSpacing() + chrome
 
     def _documents(self, option: QStyleOptionViewItem, index: Index) -> _RowDocs | None:
@@ -216,16 +240,28 @@ class MessageDelegate(QStyledItemDelegate):
         self, option: QStyleOptionViewItem, entry: TranscriptEntry, docs: _RowDocs
     ) -> _Geometry:
         left, column = self._column()
-        small = QFontMetricsF(self._small_font(option.font)).height()
+        small_font = self._small_font(option.font)
+        small = QFontMetricsF(small_font).height()
         is_user = entry.role == "user"
+        thumbnails = self._thumbnail_sizes(entry) if is_user else []
+        strip = sum(size.width() for size in thumbnails) + 6.0 * max(len(thumbnails) - 1, 0)
         body_width = (
             docs.body.documents[0].textWidth()
             if is_user and docs.body.documents
             else (column - 2 * PAD)
         )
+        if is_user:
+            body_width = min(max(body_width, strip), column * USER_MAX_FRACTION - 2 * PAD)
         x = left + (column - body_width - 2 * PAD if is_user else 0) + PAD
         y: float = OUTER_V + PAD
         header = thinking_toggle = thinking = tail = footer = None
+        images: list[QRectF] = []
+        if thumbnails:
+            image_x = x
+            for size in thumbnails:
+                images.append(QRectF(image_x, y, size.width(), size.height()))
+                image_x += size.width() + 6
+            y += THUMBNAIL + SECTION_GAP
         if not is_user:
             header = QRectF(x, y, body_width, small)
             y += small + 4
@@ -247,7 +283,91 @@ class MessageDelegate(QStyledItemDelegate):
             y += small + 4
         height = y + PAD - OUTER_V
         bubble = QRectF(x - PAD, OUTER_V, body_width + 2 * PAD, height)
-        return _Geometry(bubble, header, thinking_toggle, thinking, body, tail, footer, height)
+        # The actions sit under the message; their line is always reserved, so that a row
+        # does not change height when they appear.
+        actions: list[tuple[str, QRectF, str]] = []
+        line_top = OUTER_V + height + 2
+        metrics = QFontMetricsF(small_font)
+        cursor = bubble.left() + (0 if is_user else PAD)
+        for action, label in self._action_labels(entry):
+            width = metrics.horizontalAdvance(label) + 4
+            actions.append((action, QRectF(cursor, line_top, width, small + 4), label))
+            cursor += width + (4 if action in (MessageAction.PREVIOUS, "") else 12)
+        if is_user and actions:
+            shift = bubble.right() - (cursor - 12)
+            actions = [(a, rect.translated(shift, 0), label) for a, rect, label in actions]
+        height += small + 6
+        return _Geometry(
+            bubble, header, thinking_toggle, thinking, body, tail, footer, height, images, actions
+        )
+
+    def _thumbnail_sizes(self, entry: TranscriptEntry) -> list[QSizeF]:
+        return [QSizeF(pixmap.deviceIndependentSize()) for pixmap in self._pixmaps(entry)]
+
+    def _pixmaps(self, entry: TranscriptEntry) -> list[QPixmap]:
+        """Previews of a question's pictures, decoded once (they never come from the network)."""
+        if not entry.images:
+            return []
+        cached = self._thumbnails.get(entry.uid)
+        if cached is None:
+            ratio = self._view.devicePixelRatioF()
+            cached = []
+            for data in entry.images:
+                pixmap = QPixmap()
+                if not pixmap.loadFromData(data):
+                    continue
+                scaled = pixmap.scaledToHeight(
+                    int(THUMBNAIL * ratio), Qt.TransformationMode.SmoothTransformation
+                )
+                scaled.setDevicePixelRatio(ratio)
+                cached.append(scaled)
+            self._thumbnails[entry.uid] = cached
+        return cached
+
+    def actions_for(
+        self, entry: TranscriptEntry, *, answering: bool
+    ) -> list[tuple[str, str]]:
+        """What can be done with a message, in words (menus, screen readers)."""
+        actions: list[tuple[str, str]] = [(MessageAction.COPY, self.tr("Copy"))]
+        saved = entry.message_id is not None
+        finished = entry.status is not EntryStatus.STREAMING
+        if entry.role == "assistant":
+            actions.append((MessageAction.COPY_TEXT, self.tr("Copy as plain text")))
+            if saved and finished and not answering:
+                if entry.status in (EntryStatus.STOPPED, EntryStatus.INTERRUPTED) and entry.content:
+                    actions.append((MessageAction.CONTINUE, self.tr("Continue")))
+                label = (
+                    self.tr("Retry")
+                    if entry.status in (EntryStatus.ERROR, EntryStatus.INTERRUPTED)
+                    else self.tr("Regenerate")
+                )
+                actions.append((MessageAction.REGENERATE, label))
+        elif saved and not answering:
+            actions.append((MessageAction.EDIT, self.tr("Edit")))
+        if saved and finished and not answering:
+            actions.append((MessageAction.DELETE, self.tr("Delete")))
+        position, count = entry.sibling_position, len(entry.siblings)
+        if count > 1 and position and not answering:
+            if position > 1:
+                actions.append((MessageAction.PREVIOUS, self.tr("Previous version")))
+            if position < count:
+                actions.append((MessageAction.NEXT, self.tr("Next version")))
+        return actions
+
+    def _action_labels(self, entry: TranscriptEntry) -> list[tuple[str, str]]:
+        """The line under a message: "‹ 2/3 ›" first, then the actions."""
+        if entry.status is EntryStatus.STREAMING:
+            return []
+        labels: list[tuple[str, str]] = []
+        position, count = entry.sibling_position, len(entry.siblings)
+        if count > 1 and position:
+            labels.append((MessageAction.PREVIOUS, "‹"))
+            labels.append(("", f"{position}/{count}"))
+            labels.append((MessageAction.NEXT, "›"))
+        for action, label in self.actions_for(entry, answering=self.answering):
+            if action not in (MessageAction.PREVIOUS, MessageAction.NEXT):
+                labels.append((action, label))
+        return labels
 
     # -- words ----------------------------------------------------------------------------------
 
@@ -257,7 +377,13 @@ class MessageDelegate(QStyledItemDelegate):
         return ""
 
     def _header(self, entry: TranscriptEntry) -> str:
-        return entry.model.removesuffix(":latest") or self.tr("Assistant")
+        name = entry.model.removesuffix(":latest") or self.tr("Assistant")
+        if entry.model_changed_from:
+            # Recorded in the transcript: from here on another model answers.
+            return self.tr("%1 · model changed from %2").replace("%1", name).replace(
+                "%2", entry.model_changed_from.removesuffix(":latest")
+            )
+        return name
 
     def _thinking_label(self, entry: TranscriptEntry) -> str:
         arrow = "▾" if entry.thinking_expanded else "▸"
@@ -271,6 +397,8 @@ class MessageDelegate(QStyledItemDelegate):
             return ""
         if entry.status is EntryStatus.STOPPED:
             return self.tr("■ Stopped by you")
+        if entry.status is EntryStatus.INTERRUPTED:
+            return "⚠ " + self.tr("Interrupted: Confide closed before the answer was finished")
         if entry.status is EntryStatus.ERROR:
             return "⚠ " + entry.error_title
         metrics = entry.metrics
@@ -349,7 +477,37 @@ class MessageDelegate(QStyledItemDelegate):
             error = entry.status is EntryStatus.ERROR
             painter.setPen(QColor(ERROR_COLOUR) if error else muted)
             painter.drawText(geometry.footer, _LEFT, self._footer(entry))
+        for rect, pixmap in zip(geometry.images, self._pixmaps(entry), strict=False):
+            painter.drawPixmap(rect.topLeft(), pixmap)
+        self._paint_actions(painter, option, index, geometry, small)
         painter.restore()
+
+    def _paint_actions(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: Index,
+        geometry: _Geometry,
+        font: QFont,
+    ) -> None:
+        """The version switcher is always shown; the other actions on the row under the
+        mouse, the selected row and the last message (keyboard users have the context menu)."""
+        state = option.state
+        model = index.model()
+        last = model is not None and index.row() == model.rowCount() - 1
+        everything = bool(
+            state & (QStyle.StateFlag.State_MouseOver | QStyle.StateFlag.State_Selected)
+        ) or last
+        palette = option.palette
+        link = palette.color(QPalette.ColorRole.Link)
+        muted = palette.color(QPalette.ColorRole.PlaceholderText)
+        painter.setFont(font)
+        navigation = (MessageAction.PREVIOUS, MessageAction.NEXT, "")
+        for action, rect, label in geometry.actions:
+            if action not in navigation and not everything:
+                continue
+            painter.setPen(muted if action == "" else link)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
 
     def _prefetch_next(self) -> None:
         model = self._view.model()
@@ -401,6 +559,10 @@ class MessageDelegate(QStyledItemDelegate):
             return False
         geometry = self._geometry(option, entry, docs)
         point = event.position() - QPointF(0, option.rect.top())
+        for action, rect, _label in geometry.actions:
+            if action and rect.contains(point):
+                self.actionRequested.emit(action, entry)
+                return True
         if geometry.thinking_toggle is not None and geometry.thinking_toggle.contains(point):
             if isinstance(model, TranscriptModel):
                 model.toggle_thinking(index.row())
@@ -434,9 +596,21 @@ class MessageDelegate(QStyledItemDelegate):
                 return document.documentLayout().anchorAt(local)
         return ""
 
+    def action_rect(self, option: QStyleOptionViewItem, index: Index, action: str) -> QRectF:
+        """Where an action sits on screen (view coordinates); empty if the row lacks it."""
+        entry = index.data(TranscriptRole.ENTRY)
+        docs = self._documents(option, index)
+        if docs is None or not isinstance(entry, TranscriptEntry):
+            return QRectF()
+        for candidate, rect, _label in self._geometry(option, entry, docs).actions:
+            if candidate == action:
+                return rect.translated(0, option.rect.top())
+        return QRectF()
+
     def forget_layouts(self) -> None:
         self._docs.clear()
         self._reported.clear()
+        self._thumbnails.clear()
 
 
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter

@@ -35,6 +35,7 @@ class EntryStatus(enum.Enum):
     STREAMING = "streaming"
     COMPLETE = "complete"
     STOPPED = "stopped"
+    INTERRUPTED = "interrupted"  # the app or computer stopped mid-answer
     ERROR = "error"
 
 
@@ -56,6 +57,19 @@ class TranscriptEntry:
     thinking_started: float | None = None
     thinking_seconds: float | None = None
     thinking_expanded: bool = True
+    # Where the message lives in the store; None until it is saved.
+    message_id: str | None = None
+    parent_id: str | None = None
+    siblings: tuple[str, ...] = ()  # versions at this point (regenerated, edited), oldest first
+    images: tuple[bytes, ...] = ()  # pictures sent with a question
+    model_changed_from: str | None = None  # the previous answer came from another model
+
+    @property
+    def sibling_position(self) -> int:
+        """1-based place among the alternatives (0 while unsaved)."""
+        if self.message_id is None or self.message_id not in self.siblings:
+            return 0
+        return self.siblings.index(self.message_id) + 1
 
 
 class TranscriptRole(enum.IntEnum):
@@ -102,8 +116,7 @@ class TranscriptModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return entry.content
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            who = self.tr("You") if entry.role == "user" else self.tr("Assistant")
-            return f"{who}: {entry.content}"
+            return self._spoken(entry)
         if role == TranscriptRole.ENTRY:
             return entry
         if role == TranscriptRole.ROLE:
@@ -113,6 +126,30 @@ class TranscriptModel(QAbstractListModel):
         if role == TranscriptRole.REVISION:
             return entry.revision
         return None
+
+    def _spoken(self, entry: TranscriptEntry) -> str:
+        """What a screen reader says for a message: who, which version, its state, the text."""
+        if entry.role == "user":
+            parts = [self.tr("You")]
+        else:
+            parts = [self.tr("Assistant") + (f" ({entry.model})" if entry.model else "")]
+        if len(entry.siblings) > 1 and entry.sibling_position:
+            parts.append(
+                self.tr("version %1 of %2")
+                .replace("%1", str(entry.sibling_position))
+                .replace("%2", str(len(entry.siblings)))
+            )
+        state = {
+            EntryStatus.STREAMING: self.tr("still writing"),
+            EntryStatus.STOPPED: self.tr("stopped"),
+            EntryStatus.INTERRUPTED: self.tr("interrupted"),
+            EntryStatus.ERROR: self.tr("failed"),
+        }.get(entry.status)
+        if state:
+            parts.append(state)
+        if entry.images:
+            parts.append(self.tr("%n image(s)", "", len(entry.images)))
+        return ", ".join(parts) + ": " + entry.content
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
@@ -164,6 +201,49 @@ class TranscriptModel(QAbstractListModel):
         self._end = len(self._entries)
         self._start = max(0, self._end - self._window)
         self.endResetModel()
+
+    def replace_entries(self, entries: list[TranscriptEntry]) -> None:
+        """Shows a new version of the same conversation (a branch switched, a message
+        deleted, the rest of a long conversation loaded). When the rows on screen are still
+        the same messages, the view is not reset, so it keeps its scroll position."""
+        shown = self._entries[self._start : self._end]
+        if shown:
+            for start in range(len(entries)):
+                if entries[start] is shown[0]:
+                    candidate = entries[start : start + len(shown)]
+                    if len(candidate) == len(shown) and all(
+                        a is b for a, b in zip(candidate, shown, strict=True)
+                    ):
+                        self._entries = list(entries)
+                        self._start, self._end = start, start + len(shown)
+                        return
+                    break
+        self.reset_entries(entries)
+
+    def position_of(self, message_id: str) -> int | None:
+        """Where the message is in the whole conversation (not only the window)."""
+        for position, entry in enumerate(self._entries):
+            if entry.message_id == message_id:
+                return position
+        return None
+
+    def show_around(self, position: int) -> int:
+        """Moves the window so the message at ``position`` is a row; returns that row."""
+        if not self._start <= position < self._end:
+            self.beginResetModel()
+            half = self._window // 2
+            self._start = max(0, min(position - half, len(self._entries) - self._window))
+            self._end = min(len(self._entries), self._start + self._window)
+            self.endResetModel()
+        return position - self._start
+
+    def entry_changed(self, entry: TranscriptEntry) -> None:
+        """Repaints ``entry`` if it is on a row (after its siblings or status changed)."""
+        entry.revision += 1
+        for row in range(self.rowCount()):
+            if self._entries[self._start + row] is entry:
+                self._row_changed(row)
+                return
 
     def show_head(self) -> None:
         """Moves the window to the start of the conversation."""
