@@ -49,6 +49,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     services.gateway.attach(store)
 
+    from confide.ui.privacy.retention import RetentionScheduler
+
+    # The user's retention rule (off unless set) applies at start and then daily.
+    retention = RetentionScheduler(services.gateway, app)
+    retention.start()
+
     watcher = DaemonWatcher(services.supervisor, services.runner)
     window = MainWindow(services, watcher)
     window.show()

@@ -24,6 +24,8 @@ class Preferences:
     allowed_remote_host: str | None = None  # "host:port" the user explicitly allowed
     last_model: str | None = None
     language: str | None = None  # None: follow the system
+    generate_titles: bool = True  # the answering model names each new conversation
+    notify_when_answered: bool = True  # a desktop notification when the window is in the back
 
 
 class PreferencesStore:

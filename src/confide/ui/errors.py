@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication
 
 from confide.core.ollama.errors import OllamaError, OllamaErrorKind
+from confide.core.store.errors import StoreError, StoreErrorKind
 
 
 def _tr(text: str) -> str:
@@ -21,6 +22,8 @@ class ErrorText:
 
 
 def describe_error(error: BaseException) -> ErrorText:
+    if isinstance(error, StoreError):
+        return _describe_store_error(error.kind)
     if not isinstance(error, OllamaError):
         return ErrorText(
             _tr("Something went wrong"),
@@ -152,4 +155,128 @@ def describe_error(error: BaseException) -> ErrorText:
     return ErrorText(
         _tr("Ollama reported a problem"),
         _tr("Ollama could not complete the request. Details were written to the log file."),
+    )
+
+
+def _describe_store_error(kind: StoreErrorKind) -> ErrorText:
+    """What happened to the user's saved data, and what to do; the folder or backup involved
+    is added by the screen that shows it, which knows them."""
+    if kind is StoreErrorKind.DISK_FULL:
+        return ErrorText(
+            _tr("The disk is full"),
+            _tr(
+                "Confide could not save because there is no free space left on the disk. "
+                "Nothing already saved was lost. Free some space (for example, empty the "
+                "recycle bin), then try again."
+            ),
+        )
+    if kind is StoreErrorKind.LOCKED:
+        return ErrorText(
+            _tr("Confide is already open"),
+            _tr(
+                "Your conversations are in use: Confide is probably already open (perhaps in "
+                "another window or another user session), or an answer is still being "
+                "written. Close the other Confide or wait for the answer, then try again."
+            ),
+        )
+    if kind is StoreErrorKind.WRONG_KEY:
+        return ErrorText(
+            _tr("That passphrase is not right"),
+            _tr(
+                "The passphrase or key does not open your conversations. Check the "
+                "passphrase (capital letters count) and try again."
+            ),
+        )
+    if kind is StoreErrorKind.CORRUPT:
+        return ErrorText(
+            _tr("Your conversations file is damaged"),
+            _tr(
+                "The file holding your conversations is damaged and cannot be read as it is. "
+                "It has not been changed or deleted. A backup can replace it, if there is one."
+            ),
+            can_retry=False,
+        )
+    if kind is StoreErrorKind.READ_ONLY:
+        return ErrorText(
+            _tr("Confide cannot write to its folder"),
+            _tr(
+                "Confide is not allowed to change the folder or file where your conversations "
+                "are kept. Check that the drive is not write-protected and that you may "
+                "change the folder, then try again."
+            ),
+        )
+    if kind is StoreErrorKind.KEY_MISSING:
+        return ErrorText(
+            _tr("The key to your conversations is missing"),
+            _tr(
+                "Your conversations are encrypted, and the key that opens them is no longer on "
+                "this computer: it may have been removed from the secure keychain, or its file "
+                "deleted. Without it, the conversations cannot be opened. If you have a copy "
+                "of your user profile or keychain, restoring it brings the key back."
+            ),
+            can_retry=False,
+        )
+    if kind is StoreErrorKind.KEYRING_UNAVAILABLE:
+        return ErrorText(
+            _tr("The secure keychain cannot be reached"),
+            _tr(
+                "Confide keeps the key to your conversations in this computer's secure "
+                "keychain, which is not answering right now. Make sure you are signed in and "
+                "the keychain is unlocked, then try again."
+            ),
+        )
+    if kind is StoreErrorKind.DATABASE_MISSING:
+        return ErrorText(
+            _tr("Your conversations file is missing"),
+            _tr(
+                "Confide was set up on this computer before, but the file holding your "
+                "conversations is gone. If it was moved, or lives on a drive that is not "
+                "connected, put it back and try again."
+            ),
+        )
+    if kind is StoreErrorKind.NOT_SET_UP:
+        return ErrorText(
+            _tr("Your conversations are not open"),
+            _tr("Confide has not opened your conversations yet, or has closed them."),
+            can_retry=False,
+        )
+    if kind is StoreErrorKind.ALREADY_SET_UP:
+        return ErrorText(
+            _tr("Confide is already set up"),
+            _tr(
+                "Confide was set up on this computer meanwhile. Nothing was changed; start "
+                "again to open your conversations."
+            ),
+        )
+    if kind is StoreErrorKind.TOO_NEW:
+        return ErrorText(
+            _tr("Saved by a newer Confide"),
+            _tr(
+                "Your conversations were saved by a newer version of Confide, which this "
+                "version cannot read. Nothing was changed. Install the newer version again to "
+                "open them."
+            ),
+            can_retry=False,
+        )
+    if kind is StoreErrorKind.NOT_FOUND:
+        return ErrorText(
+            _tr("It is no longer there"),
+            _tr("What you chose was deleted in the meantime."),
+            can_retry=False,
+        )
+    if kind is StoreErrorKind.INVALID_ARCHIVE:
+        return ErrorText(
+            _tr("This is not a Confide archive"),
+            _tr(
+                "The file is not an archive exported by Confide, or it is damaged. "
+                "Nothing was imported."
+            ),
+            can_retry=False,
+        )
+    return ErrorText(
+        _tr("Confide could not read or write its files"),
+        _tr(
+            "The computer reported a problem reading or writing Confide's files. Check that "
+            "the drive is connected and working, then try again. Nothing already saved was lost."
+        ),
     )

@@ -6,10 +6,12 @@ applies the coalesced chunks that come back on the GUI thread.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QCursor,
     QDesktopServices,
@@ -17,7 +19,6 @@ from PySide6.QtGui import (
     QKeySequence,
     QPalette,
     QShortcut,
-    QTextCursor,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,6 +36,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from confide.core.chat.context_budget import (
+    ANSWER_RESERVE_TOKENS,
+    check_next_turn,
+    estimate_conversation_tokens,
+)
+from confide.core.chat.images import ImageAttachment
+from confide.core.chat_titles import fallback_title
 from confide.core.markdown import to_plain_text
 from confide.core.ollama.client import OllamaClient
 from confide.core.ollama.errors import OllamaError
@@ -43,8 +51,11 @@ from confide.core.ollama.types import InstalledModel, ModelInfo
 from confide.core.settings import PreferencesStore
 from confide.core.store.models import Conversation
 from confide.ui.chat.composer import Composer
+from confide.ui.chat.context_meter import ContextMeter
+from confide.ui.chat.find_bar import FindBar
 from confide.ui.chat.message_delegate import MessageAction, MessageDelegate
-from confide.ui.chat.session import ChatSession
+from confide.ui.chat.session import ChatSession, summary_request
+from confide.ui.chat.titles import TitleMaker
 from confide.ui.chat.transcript_model import (
     EntryStatus,
     TranscriptEntry,
@@ -58,6 +69,7 @@ from confide.ui.tasks import ProgressSink, TaskHandle, TaskRunner
 log = logging.getLogger(__name__)
 
 SLIDE_STEP = 80  # messages the transcript's window moves at a time
+DEFAULT_NUM_CTX = 4096  # Ollama's default on machines with less than 23 GiB of VRAM
 
 ClientProvider = Callable[[], OllamaClient | None]
 
@@ -65,6 +77,8 @@ ClientProvider = Callable[[], OllamaClient | None]
 class ChatPage(QWidget):
     daemonTrouble = Signal()  # a request failed in a way that suggests the daemon went away
     libraryRequested = Signal()  # "Models…" in the header: open the model library
+    conversationSaved = Signal(object)  # Conversation created, renamed (titled) or touched
+    answerReady = Signal(str)  # the model that just finished answering
 
     def __init__(
         self,
@@ -112,6 +126,7 @@ class ChatPage(QWidget):
         # Transcript, or a welcome text while it is empty.
         self.transcript = TranscriptModel(self)
         self.session = ChatSession(gateway, runner, client_provider, self.transcript, self)
+        self.titles = TitleMaker(runner, gateway, client_provider, self)
         self.view = QListView(self)
         self.view.setObjectName("transcript")
         self.view.setModel(self.transcript)
@@ -136,6 +151,18 @@ class ChatPage(QWidget):
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self.view)
+        # Shown when the user scrolled up while an answer streams (the view stops following).
+        self.jump_button = QPushButton(self.tr("↓ Jump to latest"), self.view)
+        self.jump_button.setObjectName("jumpToLatest")
+        self.jump_button.setAccessibleName(self.tr("Jump to the latest message"))
+        self.jump_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.jump_button.hide()
+        self.jump_button.clicked.connect(self.jump_to_latest)
+        self.view.installEventFilter(self)
+        self.find_bar = FindBar(self.transcript, self)
+        self.find_bar.matchChosen.connect(self._on_reveal)
+        self.find_bar.termChanged.connect(self._on_find_term)
+        self.find_bar.closed.connect(self.composer_focus)
 
         # Inline error with a way out.
         self.error_bar = QFrame(self)
@@ -153,35 +180,25 @@ class ChatPage(QWidget):
         self.retry_button.clicked.connect(self.retry)
         self.dismiss_button.clicked.connect(self.error_bar.hide)
 
-        # Shown while a question is being corrected (sending makes a new version of it).
-        self.edit_bar = QFrame(self)
-        self.edit_bar.setObjectName("editBar")
-        edit_text = QLabel(
-            self.tr("Editing your message. Sending keeps the earlier version too."), self.edit_bar
-        )
-        edit_text.setWordWrap(True)
-        self.cancel_edit_button = QPushButton(self.tr("Cancel editing"), self.edit_bar)
-        self.cancel_edit_button.setToolTip(self.tr("Cancel editing (Esc)"))
-        edit_layout = QHBoxLayout(self.edit_bar)
-        edit_layout.setContentsMargins(16, 4, 16, 0)
-        edit_layout.addWidget(edit_text, 1)
-        edit_layout.addWidget(self.cancel_edit_button)
-        self.edit_bar.hide()
-        self.cancel_edit_button.clicked.connect(self.cancel_edit)
-
-        self.composer = Composer(self)
+        self.composer = Composer(self, runner=runner)
+        self.context_meter = ContextMeter(self)
         composer_row = QHBoxLayout()
         composer_row.setContentsMargins(16, 4, 16, 16)
         composer_row.addWidget(self.composer)
+        meter_row = QHBoxLayout()
+        meter_row.setContentsMargins(16, 0, 16, 4)
+        meter_row.addStretch(1)
+        meter_row.addWidget(self.context_meter)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(header)
+        layout.addWidget(self.find_bar)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.error_bar)
-        layout.addWidget(self.edit_bar)
         layout.addLayout(composer_row)
+        layout.addLayout(meter_row)
 
         self.composer.sendRequested.connect(self.send)
         self.composer.stopRequested.connect(self.stop)
@@ -197,6 +214,12 @@ class ChatPage(QWidget):
         stop_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         stop_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         stop_shortcut.activated.connect(self._escape_pressed)
+        find = QShortcut(QKeySequence.StandardKey.Find, self)
+        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(self.find_bar.open)
+        self.session.answerFinished.connect(self._on_answer_finished)
+        self.session.conversationSaved.connect(self.conversationSaved)
+        self.titles.titled.connect(self._on_titled)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._show_context_menu)
         self.delegate.actionRequested.connect(self.run_action)
@@ -206,6 +229,10 @@ class ChatPage(QWidget):
         self.session.storeFailed.connect(self._show_failure)
         self.session.unsentText.connect(self._on_unsent)
         self.session.revealRequested.connect(self._on_reveal)
+        self.composer.editLastRequested.connect(self.edit_last_question)
+        self.composer.editCancelled.connect(self._on_edit_cancelled)
+        self.composer.draftChanged.connect(self.update_context_meter)
+        self.session.answerFinished.connect(lambda _entry: self.update_context_meter())
         self.transcript.rowsInserted.connect(self._on_rows_changed)
         self.transcript.dataChanged.connect(self._on_rows_changed)
         self._show_welcome()
@@ -263,6 +290,8 @@ class ChatPage(QWidget):
         self.model_picker.setCurrentIndex(index if index >= 0 else 0)
         self.model_picker.blockSignals(False)
         self._update_can_send()
+        self._update_images_allowed()
+        self.update_context_meter()
         self._show_welcome()
 
     def _on_models_failed(self, error: object) -> None:
@@ -271,12 +300,145 @@ class ChatPage(QWidget):
             self.daemonTrouble.emit()
 
     def _on_model_chosen(self) -> None:
+        self._update_images_allowed()
+        self.update_context_meter()
         model = self.current_model
         if model:
             preferences = self._preferences.load()
             preferences.last_model = model
             self._preferences.save(preferences)
         self._update_can_send()
+
+    def _update_images_allowed(self) -> None:
+        model = self.current_model
+        info = self.model_info(model)
+        name = (model or "").removesuffix(":latest")
+        self.composer.set_images_allowed(
+            info is None or info.can_see,
+            self.tr(
+                "%1 cannot see images. Choose a model that can (shown with “Vision” in the "
+                "model library), for example gemma3."
+            ).replace("%1", name),
+        )
+
+    # -- context budget ------------------------------------------------------------------------
+
+    def context_limit(self) -> int:
+        """The context the daemon will use: the conversation's own, or Ollama's smallest
+        default (4096 tokens), never beyond what the model was trained for."""
+        chosen = self.session.settings.chat_options().num_ctx
+        info = self.model_info(self.current_model)
+        limit = chosen or DEFAULT_NUM_CTX
+        if info is not None and info.context_length:
+            limit = min(limit, info.context_length)
+        return limit
+
+    def _measured_tokens(self) -> tuple[int, int]:
+        """(exact tokens of the last measured exchange, estimate of what came after it)."""
+        entries = self.transcript.entries()
+        for position in range(len(entries) - 1, -1, -1):
+            metrics = entries[position].metrics
+            if metrics is not None and (metrics.prompt_eval_count or metrics.eval_count):
+                later = entries[position + 1 :]
+                return metrics.prompt_eval_count + metrics.eval_count, estimate_conversation_tokens(
+                    (e.content, len(e.images)) for e in later
+                )
+        return 0, estimate_conversation_tokens((e.content, len(e.images)) for e in entries)
+
+    def update_context_meter(self) -> None:
+        measured, unmeasured = self._measured_tokens()
+        self.context_meter.set_budget(
+            measured + unmeasured + self.composer.draft_tokens(), self.context_limit()
+        )
+
+    def _confirm_fits(self, text: str, images: int) -> bool:
+        """Warns before a turn that will not fit: Ollama would silently drop the oldest part."""
+        measured, unmeasured = self._measured_tokens()
+        limit = self.context_limit()
+        check = check_next_turn(measured, text, limit, images=images, unmeasured_tokens=unmeasured)
+        if check.fits:
+            return True
+        needed = check.budget.used_tokens + ANSWER_RESERVE_TOKENS
+        info = self.model_info(self.current_model)
+        maximum = info.context_length if info is not None and info.context_length else None
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(self.tr("This message will not fit"))
+        box.setText(
+            self.tr(
+                "The conversation and this message need about %1 tokens, but the model reads "
+                "only %2. Ollama would silently leave out the beginning of the conversation."
+            )
+            .replace("%1", f"{needed:,}")
+            .replace("%2", f"{limit:,}")
+        )
+        raise_button = None
+        if maximum is None or maximum > limit:
+            raise_button = box.addButton(
+                self.tr("Raise the context length"), QMessageBox.ButtonRole.AcceptRole
+            )
+        summary_button = box.addButton(
+            self.tr("New chat with a summary"), QMessageBox.ButtonRole.ActionRole
+        )
+        send_button = box.addButton(self.tr("Send anyway"), QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is send_button:
+            return True
+        if raise_button is not None and clicked is raise_button:
+            size = 2048
+            while size < needed:
+                size *= 2
+            if maximum is not None:
+                size = min(size, maximum)
+            settings = self.session.settings
+            options = dict(settings.options or {})
+            options["num_ctx"] = size
+            self.session.set_settings(replace(settings, options=options))
+            self.update_context_meter()
+            return True
+        if clicked is summary_button:
+            self.start_summary_chat()
+        return False
+
+    def start_summary_chat(self) -> None:
+        """Asks the model to summarise this conversation, then opens a new chat with the
+        summary in the composer, for the user to read before sending."""
+        model = self.current_model
+        client = self._client_provider()
+        if not model or client is None:
+            return
+        request = summary_request(self.transcript.entries(), model, self.context_limit())
+        draft = self.composer.edit.toPlainText()
+
+        async def job(_push: ProgressSink) -> str:
+            parts: list[str] = []
+            async with contextlib.aclosing(client.chat(request)) as stream:
+                async for chunk in stream:
+                    parts.append(chunk.content)
+            return "".join(parts).strip()
+
+        handle = self._runner.run("summary", job)
+        self.composer.set_can_send(False, self.tr("Writing a summary…"))
+
+        def done(summary: str) -> None:
+            self.new_chat()
+            self._update_can_send()
+            self.composer.set_text_for_edit(
+                self.tr("Summary of our earlier conversation:")
+                + "\n\n"
+                + summary
+                + ("\n\n" + draft if draft else "")
+            )
+
+        handle.succeeded.connect(done)
+        def failed(error: object) -> None:
+            self._update_can_send()
+            if isinstance(error, BaseException):
+                self._show_failure(error)
+
+        handle.failed.connect(failed)
 
     def _update_can_send(self) -> None:
         if self.model_picker.count() == 0:
@@ -308,20 +470,25 @@ class ChatPage(QWidget):
 
     def send(self, text: str) -> None:
         model = self.current_model
-        if self.answering or not model or not text.strip():
+        images = self.composer.attachments()
+        if self.answering or not model or not (text.strip() or images):
+            return
+        if not self._confirm_fits(text, len(images)):
             return
         self.error_bar.hide()
         self._follow_tail = True
         editing, self._editing = self._editing, None
-        self._show_edit_state()
         info = self.model_info(model)
         if editing is not None:
-            sent = self.session.edit_and_resend(editing, text, model, info)
+            sent = self.session.edit_and_resend(editing, text, model, info, images)
         else:
-            sent = self.session.send(text, model, info, title=fallback_title(text))
+            sent = self.session.send(text, model, info, images, title=fallback_title(text))
         if sent:
+            if self.composer.editing:
+                self.composer.set_editing(False)
             self._show_transcript()
             self.composer.edit.clear()
+            self.composer.clear_attachments()
 
     def retry(self) -> None:
         """Asks again after a failed answer; the failed attempt stays as an earlier version."""
@@ -338,8 +505,73 @@ class ChatPage(QWidget):
     def _escape_pressed(self) -> None:
         if self.answering:
             self.stop()
+        elif self.find_bar.isVisible():
+            self.find_bar.close_bar()
         else:
             self.cancel_edit()
+
+    def composer_focus(self) -> None:
+        self.composer.edit.setFocus()
+
+    def jump_to_latest(self) -> None:
+        self._follow_tail = True
+        self.transcript.show_tail()
+        self.view.scrollToBottom()
+        self.jump_button.hide()
+        self.composer.edit.setFocus()
+
+    def _place_jump_button(self) -> None:
+        hint = self.jump_button.sizeHint()
+        area = self.view.rect()
+        self.jump_button.setGeometry(
+            (area.width() - hint.width()) // 2,
+            area.height() - hint.height() - 12,
+            hint.width(),
+            hint.height(),
+        )
+
+    def _update_jump_button(self) -> None:
+        show = not self._follow_tail and self.transcript.rowCount() > 0
+        if show:
+            self._place_jump_button()
+            self.jump_button.raise_()
+        self.jump_button.setVisible(show)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view and event.type() == QEvent.Type.Resize:
+            self._place_jump_button()
+        return super().eventFilter(watched, event)
+
+    def _on_find_term(self, term: str) -> None:
+        self.delegate.highlight = term
+        self.view.viewport().update()
+
+    def _on_answer_finished(self, entry: TranscriptEntry) -> None:
+        self.answerReady.emit(entry.model)
+        conversation = self.session.conversation
+        entries = self.transcript.entries()
+        first_exchange = len(entries) == 2 and entries[0].role == "user"
+        if (
+            conversation is None
+            or not first_exchange
+            or not self._preferences.load().generate_titles
+        ):
+            return
+        info = self.model_info(entry.model)
+        self.titles.make(
+            conversation,
+            entries[0].content,
+            entry.content,
+            entry.model,
+            self.session.settings.chat_options().num_ctx,
+            can_think=info is not None and info.can_think,
+        )
+
+    def _on_titled(self, conversation: Conversation) -> None:
+        current = self.session.conversation
+        if current is not None and current.id == conversation.id:
+            self.session.conversation = conversation
+        self.conversationSaved.emit(conversation)
 
     # -- actions on one message ------------------------------------------------------------
 
@@ -362,12 +594,16 @@ class ChatPage(QWidget):
         if self.answering or entry.role != "user" or entry.message_id is None:
             return
         self._editing = entry
-        self.composer.edit.setPlainText(entry.content)
-        self.composer.edit.moveCursor(QTextCursor.MoveOperation.End)
-        self.composer.edit.setFocus()
-        self._show_edit_state()
+        self.composer.set_text_for_edit(entry.content)
+        self.composer.restore_attachments(
+            ImageAttachment(f"image-{n}.png", "image/png", data)
+            for n, data in enumerate(entry.images, 1)
+        )
+        self.composer.set_editing(True)
 
     def edit_last_question(self) -> None:
+        if self.answering:
+            return
         for entry in reversed(self.transcript.entries()):
             if entry.role == "user":
                 self.start_edit(entry)
@@ -377,11 +613,11 @@ class ChatPage(QWidget):
         if self._editing is None:
             return
         self._editing = None
-        self.composer.edit.clear()
-        self._show_edit_state()
+        if self.composer.editing:
+            self.composer.cancel_editing()
 
-    def _show_edit_state(self) -> None:
-        self.edit_bar.setVisible(self._editing is not None)
+    def _on_edit_cancelled(self) -> None:
+        self._editing = None
 
     def delete_message(self, entry: TranscriptEntry) -> None:
         if self.answering or entry.message_id is None:
@@ -529,6 +765,7 @@ class ChatPage(QWidget):
     def _on_scrolled(self, value: int) -> None:
         bar = self.view.verticalScrollBar()
         self._follow_tail = value >= bar.maximum() - 8 and self.transcript.at_tail
+        self._update_jump_button()
         if self._sliding:
             return
         margin = self.view.viewport().height()
@@ -566,16 +803,9 @@ class ChatPage(QWidget):
             return
         # Heights change as text streams in; tell the view to lay the row out again.
         self.delegate.sizeHintChanged.emit(self.transcript.index(row))
+        self._update_jump_button()
         if self._follow_tail:
             QTimer.singleShot(0, self.view.scrollToBottom)
-
-
-def fallback_title(text: str, words: int = 6, limit: int = 50) -> str:
-    """Until a title is generated: the first words of the first question."""
-    head = " ".join(text.split()[:words])
-    if len(head) > limit:
-        head = head[:limit].rsplit(" ", 1)[0]
-    return head + ("…" if head != " ".join(text.split()) else "")
 
 
 def _escape(text: str) -> str:

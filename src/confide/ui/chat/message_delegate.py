@@ -35,6 +35,7 @@ from PySide6.QtGui import (
     QPainter,
     QPalette,
     QPixmap,
+    QTextCharFormat,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -128,6 +129,7 @@ class MessageDelegate(QStyledItemDelegate):
         self._prefetch.timeout.connect(self._prefetch_next)
         self._thumbnails: dict[int, list[QPixmap]] = {}
         self.answering = False  # while an answer streams, actions that would ask again wait
+        self.highlight = ""  # words the find bar is looking for
 
     # -- geometry -------------------------------------------------------------------------------
 
@@ -324,9 +326,7 @@ class MessageDelegate(QStyledItemDelegate):
             self._thumbnails[entry.uid] = cached
         return cached
 
-    def actions_for(
-        self, entry: TranscriptEntry, *, answering: bool
-    ) -> list[tuple[str, str]]:
+    def actions_for(self, entry: TranscriptEntry, *, answering: bool) -> list[tuple[str, str]]:
         """What can be done with a message, in words (menus, screen readers)."""
         actions: list[tuple[str, str]] = [(MessageAction.COPY, self.tr("Copy"))]
         saved = entry.message_id is not None
@@ -380,8 +380,10 @@ class MessageDelegate(QStyledItemDelegate):
         name = entry.model.removesuffix(":latest") or self.tr("Assistant")
         if entry.model_changed_from:
             # Recorded in the transcript: from here on another model answers.
-            return self.tr("%1 · model changed from %2").replace("%1", name).replace(
-                "%2", entry.model_changed_from.removesuffix(":latest")
+            return (
+                self.tr("%1 · model changed from %2")
+                .replace("%1", name)
+                .replace("%2", entry.model_changed_from.removesuffix(":latest"))
             )
         return name
 
@@ -464,14 +466,30 @@ class MessageDelegate(QStyledItemDelegate):
             painter.setPen(palette.color(QPalette.ColorRole.Link))
             painter.drawText(geometry.thinking_toggle, _LEFT, self._thinking_label(entry))
         if geometry.thinking is not None and docs.thinking is not None:
-            _draw(painter, docs.thinking, geometry.thinking.topLeft(), palette, muted, visible)
+            _draw(
+                painter,
+                docs.thinking,
+                geometry.thinking.topLeft(),
+                palette,
+                muted,
+                visible,
+                self.highlight,
+            )
         text_colour = palette.color(QPalette.ColorRole.Text)
         for top, document in docs.body.positions():
             at = geometry.body.topLeft() + QPointF(0, top)
-            _draw(painter, document, at, palette, text_colour, visible)
+            _draw(painter, document, at, palette, text_colour, visible, self.highlight)
         if geometry.tail is not None and docs.tail is not None:
             colour = text_colour if entry.content else muted
-            _draw(painter, docs.tail, geometry.tail.topLeft(), palette, colour, visible)
+            _draw(
+                painter,
+                docs.tail,
+                geometry.tail.topLeft(),
+                palette,
+                colour,
+                visible,
+                self.highlight,
+            )
         if geometry.footer is not None:
             painter.setFont(small)
             error = entry.status is EntryStatus.ERROR
@@ -495,9 +513,10 @@ class MessageDelegate(QStyledItemDelegate):
         state = option.state
         model = index.model()
         last = model is not None and index.row() == model.rowCount() - 1
-        everything = bool(
-            state & (QStyle.StateFlag.State_MouseOver | QStyle.StateFlag.State_Selected)
-        ) or last
+        everything = (
+            bool(state & (QStyle.StateFlag.State_MouseOver | QStyle.StateFlag.State_Selected))
+            or last
+        )
         palette = option.palette
         link = palette.color(QPalette.ColorRole.Link)
         muted = palette.color(QPalette.ColorRole.PlaceholderText)
@@ -623,8 +642,10 @@ def _draw(
     palette: QPalette,
     colour: QColor,
     visible: QRectF,
+    highlight: str = "",
 ) -> None:
-    """Draws the part of `document` (placed at `at`) that falls inside `visible`."""
+    """Draws the part of `document` (placed at `at`) that falls inside `visible`, with the
+    find bar's words marked (a highlight colour and an outline-free bold: not colour alone)."""
     clip = visible.translated(-at.x(), -at.y()).intersected(QRectF(QPointF(0, 0), document.size()))
     if clip.isEmpty():
         return
@@ -634,5 +655,25 @@ def _draw(
     context.clip = clip
     context.palette = QPalette(palette)
     context.palette.setColor(QPalette.ColorRole.Text, colour)
+    if highlight:
+        context.selections = _matches(document, highlight, palette)
     document.documentLayout().draw(painter, context)
     painter.restore()
+
+
+def _matches(
+    document: SafeDocument, term: str, palette: QPalette
+) -> list[QAbstractTextDocumentLayout.Selection]:
+    marked = QTextCharFormat()
+    marked.setBackground(palette.color(QPalette.ColorRole.Highlight))
+    marked.setForeground(palette.color(QPalette.ColorRole.HighlightedText))
+    marked.setFontWeight(QFont.Weight.Bold)
+    selections: list[QAbstractTextDocumentLayout.Selection] = []
+    cursor = document.find(term)
+    while not cursor.isNull() and len(selections) < 200:
+        selection = QAbstractTextDocumentLayout.Selection()
+        selection.cursor = cursor
+        selection.format = marked
+        selections.append(selection)
+        cursor = document.find(term, cursor)
+    return selections

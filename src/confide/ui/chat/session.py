@@ -21,6 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from confide.core.chat.images import ImageAttachment
 from confide.core.conversation_tree import ConversationTree, ThreadMessage
 from confide.core.ollama.client import OllamaClient, ensure_supported
 from confide.core.ollama.errors import OllamaError, OllamaErrorKind
@@ -60,15 +61,6 @@ _STATUS = {
     MessageStatus.STREAMING: EntryStatus.STREAMING,
 }
 _SENDABLE = (EntryStatus.COMPLETE, EntryStatus.STOPPED, EntryStatus.INTERRUPTED)
-
-
-@dataclass(frozen=True)
-class ImageInput:
-    """A picture to send with a question."""
-
-    name: str
-    mime_type: str
-    data: bytes
 
 
 @dataclass(frozen=True)
@@ -164,9 +156,7 @@ def _load_images(store: Store, messages: Sequence[Message]) -> dict[str, tuple[b
     for message in messages:
         pictures = [a for a in message.attachments if a.mime_type.startswith("image/")]
         if pictures:
-            images[message.id] = tuple(
-                store.conversations.attachment_data(a.id) for a in pictures
-            )
+            images[message.id] = tuple(store.conversations.attachment_data(a.id) for a in pictures)
     return images
 
 
@@ -386,7 +376,7 @@ class ChatSession(QObject):
     # -- actions on messages -------------------------------------------------------------------
 
     def switch_sibling(self, entry: TranscriptEntry, step: int) -> None:
-        """"‹" / "›": shows the previous or next version of this message and its replies."""
+        """ "‹" / "›": shows the previous or next version of this message and its replies."""
         if self.answering or entry.message_id is None:
             return
         position = entry.sibling_position - 1 + step
@@ -429,7 +419,7 @@ class ChatSession(QObject):
         text: str,
         model: str,
         info: ModelInfo | None = None,
-        images: Sequence[ImageInput] = (),
+        images: Sequence[ImageAttachment] = (),
         *,
         title: str = "",
     ) -> bool:
@@ -440,17 +430,24 @@ class ChatSession(QObject):
         return self._ask_with_question(text, model, info, images, parent, title=title)
 
     def edit_and_resend(
-        self, entry: TranscriptEntry, text: str, model: str, info: ModelInfo | None = None
+        self,
+        entry: TranscriptEntry,
+        text: str,
+        model: str,
+        info: ModelInfo | None = None,
+        images: Sequence[ImageAttachment] | None = None,
     ) -> bool:
         """Sends a corrected question as a new version; the old one and its answer stay."""
-        if self.answering or entry.role != "user" or not text.strip():
+        if self.answering or entry.role != "user" or not (text.strip() or images):
             return False
         position = self._position(entry)
         if position is None:
             return False
         self._truncate_to(position)
+        if images is not None:
+            return self._ask_with_question(text, model, info, images, entry.parent_id)
         images = [
-            ImageInput(f"image-{number}", "image/png", data)
+            ImageAttachment(f"image-{number}", "image/png", data)
             for number, data in enumerate(entry.images, 1)
         ]
         return self._ask_with_question(text, model, info, images, entry.parent_id)
@@ -548,7 +545,7 @@ class ChatSession(QObject):
         text: str,
         model: str,
         info: ModelInfo | None,
-        images: Sequence[ImageInput],
+        images: Sequence[ImageAttachment],
         parent_id: str | None,
         *,
         title: str = "",
@@ -588,9 +585,7 @@ class ChatSession(QObject):
 
         return self._start_answer(model, info, save_question, question=question)
 
-    def _ask(
-        self, model: str, info: ModelInfo | None, parent_id: str, *, prefix: str = ""
-    ) -> bool:
+    def _ask(self, model: str, info: ModelInfo | None, parent_id: str, *, prefix: str = "") -> bool:
         conversation = self.conversation
         if conversation is None:
             return False
@@ -809,4 +804,22 @@ def _mark_model_changes(entries: list[TranscriptEntry]) -> None:
         previous = entry.model
 
 
-__all__ = ["ChatSession", "ChatSettings", "ImageInput", "merge_events"]
+def summary_request(entries: Sequence[TranscriptEntry], model: str, num_ctx: int) -> ChatRequest:
+    """Asks the model for a summary that can start a new chat when this one is full."""
+    messages = [
+        ChatMessage("user" if e.role == "user" else "assistant", e.content)
+        for e in entries
+        if e.content and (e.role == "user" or e.status in _SENDABLE)
+    ]
+    messages.append(
+        ChatMessage(
+            "user",
+            "Summarise our conversation so far in the language we used: the facts, "
+            "decisions and open questions, so that it can continue in a new chat. "
+            "Write only the summary.",
+        )
+    )
+    return ChatRequest(model=model, messages=tuple(messages), options=ChatOptions(num_ctx=num_ctx))
+
+
+__all__ = ["ChatSession", "ChatSettings", "merge_events", "summary_request"]

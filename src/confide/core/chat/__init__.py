@@ -1,0 +1,1 @@
+"""Pure rules behind the chat composer: which images may be sent, and how much fits."""

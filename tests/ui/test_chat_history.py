@@ -1,0 +1,350 @@
+"""Chatting with the encrypted store behind it: nothing lost, every version kept, all reachable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMessageBox, QStyleOptionViewItem
+from pytestqt.qtbot import QtBot
+
+from confide.core.chat_titles import TITLE_SYSTEM_PROMPT
+from confide.core.paths import AppPaths
+from confide.core.store import KeyStore, Protection, Role, Store
+from confide.ui.chat.message_delegate import MessageAction
+from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry
+from confide.ui.main_window import MainWindow
+from tests.fake_ollama.server import FakeOllama
+from tests.keyring_double import FAST_SCRYPT
+from tests.ui.conftest import WindowFactory
+from tests.ui.test_main_window import connected, last_answer, type_and_send
+
+
+def entries(window: MainWindow) -> list[TranscriptEntry]:
+    return window.chat.transcript.entries()
+
+
+def finished(window: MainWindow) -> bool:
+    last = window.chat.transcript.last()
+    return (
+        last is not None
+        and last.role == "assistant"
+        and last.status is not EntryStatus.STREAMING
+        and not window.chat.answering
+    )
+
+
+def click_action(qtbot: QtBot, window: MainWindow, row: int, action: str) -> None:
+    """Clicks one of the words under a message, where the user sees it."""
+    view = window.chat.view
+    index = window.chat.transcript.index(row)
+    view.scrollTo(index)
+    qtbot.wait(20)
+    option = QStyleOptionViewItem()
+    view.initViewItemOption(option)
+    option.rect = view.visualRect(index)
+    rect = window.chat.delegate.action_rect(option, index, action)
+    assert not rect.isEmpty(), f"no {action} under row {row}"
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center().toPoint())
+
+
+def stored_branch(window: MainWindow) -> list[tuple[str, str, str]]:
+    conversation = window.chat.session.conversation
+    assert conversation is not None
+    conversation_id = conversation.id
+    messages = window.services.gateway.wait(
+        lambda store: store.conversations.branch(conversation_id)
+    )
+    return [(m.role.value, m.content, m.status.value) for m in messages]
+
+
+def chat_bodies(fake: FakeOllama) -> list[list[tuple[str, str]]]:
+    """The conversation requests (not the ones asking for a title), as (role, content)."""
+    return [
+        [(m["role"], m["content"]) for m in request.json["messages"]]
+        for request in fake.requests_to("/api/chat")
+        if not any(
+            m["role"] == "system" and m["content"] == TITLE_SYSTEM_PROMPT
+            for m in request.json["messages"]
+        )
+    ]
+
+
+def test_the_question_is_saved_before_the_daemon_hears_it(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(load_delay=20.0)
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    type_and_send(qtbot, window, "Is a verbal lease valid?")
+    qtbot.waitUntil(lambda: len(fake_ollama.requests_to("/api/chat")) == 1, timeout=5000)
+    # The request is on the wire: the question must already be on disk.
+    assert stored_branch(window) == [("user", "Is a verbal lease valid?", "complete")]
+    assert window.chat.composer.edit.toPlainText() == ""
+    window.chat.stop()
+
+
+def test_the_answer_is_stored_complete_and_the_conversation_reopens(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    fake_ollama.script(reply="Yes, for up to one year.")
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    type_and_send(qtbot, window, "Is a verbal lease valid?")
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    assert stored_branch(window) == [
+        ("user", "Is a verbal lease valid?", "complete"),
+        ("assistant", "Yes, for up to one year.", "complete"),
+    ]
+    conversation = window.chat.session.conversation
+    assert conversation is not None and conversation.title == "Is a verbal lease valid?"
+
+    # Quit, start again: the conversation is there, read back from the encrypted file.
+    window.close()
+    window.services.shutdown()
+    again = make_window(fake_ollama.host_port)
+    connected(qtbot, again)
+    again.chat.open_conversation(conversation.id)
+    qtbot.waitUntil(lambda: len(entries(again)) == 2, timeout=5000)
+    assert [(e.role, e.content) for e in entries(again)] == [
+        ("user", "Is a verbal lease valid?"),
+        ("assistant", "Yes, for up to one year."),
+    ]
+    assert entries(again)[1].metrics is not None  # the footer's figures were kept
+
+
+def test_stop_is_stored_as_stopped_with_what_was_shown(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(reply=" ".join(f"word{i}" for i in range(400)), token_rate=40)
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    type_and_send(qtbot, window, "Write a lot")
+    qtbot.waitUntil(lambda: len(last_answer(window).content) > 20, timeout=5000)
+    qtbot.keyClick(window.chat.composer.edit, Qt.Key.Key_Escape)
+    assert last_answer(window).status is EntryStatus.STOPPED
+    qtbot.waitUntil(lambda: len(stored_branch(window)) == 2, timeout=5000)
+    role, content, status = stored_branch(window)[1]
+    assert (role, status) == ("assistant", "stopped")
+    qtbot.waitUntil(lambda: last_answer(window).content == content, timeout=3000)
+    assert content.startswith("word0")
+
+
+def test_regenerate_keeps_the_old_answer_as_a_version(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(reply="First version.", once=True)
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    type_and_send(qtbot, window, "Summarise the contract")
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    fake_ollama.script(reply="Second version.")
+    click_action(qtbot, window, 1, MessageAction.REGENERATE)
+    qtbot.waitUntil(
+        lambda: finished(window) and last_answer(window).content == "Second version.",
+        timeout=5000,
+    )
+    answer = last_answer(window)
+    assert (answer.sibling_position, len(answer.siblings)) == (2, 2)
+    # Both requests asked the same question, without the first answer in the history.
+    assert chat_bodies(fake_ollama) == [[("user", "Summarise the contract")]] * 2
+
+    click_action(qtbot, window, 1, MessageAction.PREVIOUS)
+    qtbot.waitUntil(lambda: last_answer(window).content == "First version.", timeout=3000)
+    assert last_answer(window).sibling_position == 1
+    qtbot.waitUntil(
+        lambda: stored_branch(window)[-1][1] == "First version.", timeout=3000
+    )  # the choice is remembered
+    click_action(qtbot, window, 1, MessageAction.NEXT)
+    qtbot.waitUntil(lambda: last_answer(window).content == "Second version.", timeout=3000)
+
+
+def test_edit_and_resend_keeps_the_earlier_question(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(reply="About leases.")
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    type_and_send(qtbot, window, "Tell me about leeses")
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+
+    click_action(qtbot, window, 0, MessageAction.EDIT)
+    edit = window.chat.composer.edit
+    assert edit.toPlainText() == "Tell me about leeses"
+    assert window.chat.composer.editing
+    edit.clear()
+    qtbot.keyClicks(edit, "Tell me about leases")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: finished(window) and len(entries(window)) == 2, timeout=5000)
+    question = entries(window)[0]
+    assert question.content == "Tell me about leases"
+    assert (question.sibling_position, len(question.siblings)) == (2, 2)
+    assert chat_bodies(fake_ollama)[-1] == [("user", "Tell me about leases")]
+    assert not window.chat.composer.editing
+
+    click_action(qtbot, window, 0, MessageAction.PREVIOUS)
+    qtbot.waitUntil(lambda: entries(window)[0].content == "Tell me about leeses", timeout=3000)
+    assert last_answer(window).content == "About leases."
+
+
+def test_up_arrow_in_an_empty_composer_edits_the_last_question(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(reply="Answer.")
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    type_and_send(qtbot, window, "first try")
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    edit = window.chat.composer.edit
+    edit.setFocus()
+    qtbot.keyClick(edit, Qt.Key.Key_Up)
+    assert edit.toPlainText() == "first try"
+    assert window.chat.composer.editing
+    qtbot.keyClick(edit, Qt.Key.Key_Escape)
+    assert not window.chat.composer.editing
+    assert edit.toPlainText() == ""
+
+
+def test_continue_a_stopped_answer(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(reply=" ".join(f"w{i}" for i in range(300)), token_rate=40, once=True)
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    type_and_send(qtbot, window, "Count")
+    qtbot.waitUntil(lambda: len(last_answer(window).content) > 10, timeout=5000)
+    window.chat.stop()
+    qtbot.waitUntil(lambda: len(stored_branch(window)) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: last_answer(window).message_id is not None, timeout=3000)
+    partial = stored_branch(window)[1][1]
+    qtbot.waitUntil(lambda: last_answer(window).content == partial, timeout=3000)
+
+    fake_ollama.script(reply=" and the rest.")
+    click_action(qtbot, window, 1, MessageAction.CONTINUE)
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    assert last_answer(window).content == partial + " and the rest."
+    assert last_answer(window).status is EntryStatus.COMPLETE
+    # The model was shown its own unfinished answer as the last message, to carry on from.
+    assert chat_bodies(fake_ollama)[-1] == [("user", "Count"), ("assistant", partial)]
+
+
+def test_delete_a_message_erases_it_and_its_replies(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    fake_ollama: FakeOllama,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_ollama.script(reply="Answer.")
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    type_and_send(qtbot, window, "keep me")
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    type_and_send(qtbot, window, "delete me")
+    qtbot.waitUntil(lambda: finished(window) and len(entries(window)) == 4, timeout=5000)
+    asked: list[str] = []
+
+    def confirm(_parent: object, title: str, *_args: object) -> QMessageBox.StandardButton:
+        asked.append(title)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", confirm)
+    click_action(qtbot, window, 2, MessageAction.DELETE)
+    qtbot.waitUntil(lambda: len(entries(window)) == 2, timeout=5000)
+    assert asked == ["Delete this message?"]
+    assert [e.content for e in entries(window)] == ["keep me", "Answer."]
+    assert [m[1] for m in stored_branch(window)] == ["keep me", "Answer."]
+
+
+def test_copy_as_markdown_and_as_plain_text(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(reply="**Bold** and `code`")
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    type_and_send(qtbot, window, "Format it")
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    click_action(qtbot, window, 1, MessageAction.COPY)
+    assert QGuiApplication.clipboard().text() == "**Bold** and `code`"
+    click_action(qtbot, window, 1, MessageAction.COPY_TEXT)
+    assert QGuiApplication.clipboard().text() == "Bold and code"
+
+
+def test_an_answer_cut_off_by_a_crash_shows_interrupted_with_continue_and_retry(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    paths = AppPaths.portable(tmp_path).ensure()
+    key_store = KeyStore.for_paths(paths, scrypt=FAST_SCRYPT)
+    with Store.create(paths, key_store, Protection.KEYRING) as store:
+        conversation = store.conversations.create(title="Crash")
+        question = store.conversations.add_message(conversation.id, None, Role.USER, "Explain")
+        writer = store.begin_answer(conversation.id, question.id, "llama3.2:latest")
+        writer.append("The first half")
+        writer.flush()
+        # Closing with an unfinished answer stores it exactly as a crash would leave it.
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    window.chat.open_conversation(conversation.id)
+    qtbot.waitUntil(lambda: len(entries(window)) == 2, timeout=5000)
+    answer = last_answer(window)
+    assert answer.status is EntryStatus.INTERRUPTED
+    assert answer.content == "The first half"
+    actions = dict(window.chat.delegate.actions_for(answer, answering=False))
+    assert actions[MessageAction.CONTINUE] == "Continue"
+    assert actions[MessageAction.REGENERATE] == "Retry"
+    assert "Interrupted" in window.chat.delegate._footer(answer)
+    spoken = window.chat.transcript.index(1).data(Qt.ItemDataRole.AccessibleTextRole)
+    assert "interrupted" in spoken
+
+
+def test_switching_model_is_recorded_in_the_transcript(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(reply="Hi.")
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    picker = window.chat.model_picker
+    picker.setCurrentIndex(picker.findData("llama3.2:latest"))
+    type_and_send(qtbot, window, "one")
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    picker.setCurrentIndex(picker.findData("qwen3:latest"))
+    type_and_send(qtbot, window, "two")
+    qtbot.waitUntil(lambda: finished(window) and len(entries(window)) == 4, timeout=5000)
+    header = window.chat.delegate._header(last_answer(window))
+    assert header == "qwen3 · model changed from llama3.2"
+    assert window.chat.delegate._header(entries(window)[1]) == "llama3.2"
+
+
+def test_a_search_result_on_an_older_version_opens_that_version(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    paths = AppPaths.portable(tmp_path).ensure()
+    key_store = KeyStore.for_paths(paths, scrypt=FAST_SCRYPT)
+    with Store.create(paths, key_store, Protection.KEYRING) as store:
+        conversation = store.conversations.create(title="Versions")
+        question = store.conversations.add_message(conversation.id, None, Role.USER, "Q")
+        old = store.conversations.add_message(
+            conversation.id, question.id, Role.ASSISTANT, "old answer"
+        )
+        store.conversations.add_message(conversation.id, question.id, Role.ASSISTANT, "new answer")
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    window.chat.open_conversation(conversation.id, reveal_message_id=old.id)
+    qtbot.waitUntil(lambda: last_answer(window).content == "old answer", timeout=5000)
+    assert window.chat.view.currentIndex().row() == 1
+    assert last_answer(window).sibling_position == 1
+
+
+def test_unsaved_question_returns_to_the_composer(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(reply="never")
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    window.services.gateway.wait(lambda store: store.close())  # e.g. the disk went away
+    type_and_send(qtbot, window, "do not lose me")
+    qtbot.waitUntil(lambda: window.chat.error_bar.isVisible(), timeout=5000)
+    assert window.chat.composer.edit.toPlainText() == "do not lose me"
+    assert entries(window) == []
+    assert fake_ollama.requests_to("/api/chat") == []
