@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFileDialog,
     QFrame,
@@ -16,7 +17,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QSplitter,
     QStackedWidget,
+    QSystemTrayIcon,
     QVBoxLayout,
     QWidget,
 )
@@ -27,12 +30,20 @@ from confide.core.ollama.launcher import LaunchError, plan_launch
 from confide.core.ollama.locate import is_usable_executable
 from confide.core.ollama.status import DaemonState, DaemonStatus
 from confide.ui.chat.chat_page import ChatPage
+from confide.ui.chat.conversation_list import ConversationListModel
+from confide.ui.chat.conversations import ConversationsController
+from confide.ui.chat.sidebar import Sidebar
 from confide.ui.daemon_watcher import DaemonWatcher
+from confide.ui.history import ConversationExporter, SearchDialog
 from confide.ui.models import DownloadsPanel, ModelLibrary
 from confide.ui.onboarding import OnboardingPage
+from confide.ui.privacy.idle_lock import LockController
+from confide.ui.privacy.lock_screen import LockableArea, LockScreen, connect_idle_lock
+from confide.ui.privacy.your_data import YourDataDialog
 from confide.ui.services import AppServices
 from confide.ui.status_indicator import StatusIndicator
 from confide.ui.tasks import ProgressSink
+from confide.ui.undo_bar import UndoBar
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +79,60 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.chat)
         self.pages.setCurrentWidget(self.onboarding)
 
+        # History on the left (readable even while Ollama is away), the chat on the right.
+        self.conversation_list = ConversationListModel(self)
+        self.sidebar = Sidebar(self.conversation_list, self)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(self.pages)
+        self.splitter.setCollapsible(0, False)
+        self.splitter.setCollapsible(1, False)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([260, 780])
+        self.undo_bar = UndoBar(self)
+        self.undo_bar.hide()
+
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.remote_warning)
-        layout.addWidget(self.pages, 1)
-        self.setCentralWidget(central)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.undo_bar)
+        # The lock screen replaces everything (content hidden, not just covered) when idle.
+        self.lock_screen = LockScreen(services.gateway, services.key_store, self)
+        self.lockable = LockableArea(central, self.lock_screen, self)
+        self.setCentralWidget(self.lockable)
+        self.idle_lock = LockController(self)
+        self.idle_lock.install()
+        connect_idle_lock(self.idle_lock, self.lockable)
+        self.idle_lock.lockedChanged.connect(self._on_locked)
+        self._all_data_deleted = False
+
+        self.exporter = ConversationExporter(services.gateway, self)
+        self.exporter.exported.connect(
+            lambda path: self.statusBar().showMessage(
+                self.tr("Saved to %1").replace("%1", path), 8000
+            )
+        )
+        self.exporter.failed.connect(
+            lambda message: QMessageBox.warning(self, self.tr("Export failed"), message)
+        )
+        self.search_dialog: SearchDialog | None = None
+        self.conversations = ConversationsController(
+            services.gateway,
+            self.sidebar,
+            self.conversation_list,
+            self.undo_bar,
+            self.chat,
+            self.exporter,
+            self,
+        )
+        self.sidebar.conversationActivated.connect(self._show_chat)
+        self.chat.answerReady.connect(self._notify_answer)
+        self._tray: QSystemTrayIcon | None = None
+        self.last_notification = ""  # what the last desktop notification said
 
         # The model library outlives its window: it owns the download queue.
         self.models = ModelLibrary(services, self)
@@ -106,6 +164,9 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
         self._update_remote_warning()
         self._warm_up()
+        if services.gateway.is_open:
+            self.conversations.load()
+            self.idle_lock.load_setting(services.gateway)
 
     def _warm_up(self) -> None:
         """Loads code highlighting in the background, so the first answer shows at once."""
@@ -123,6 +184,14 @@ class MainWindow(QMainWindow):
         new_chat.setShortcut(QKeySequence.StandardKey.New)
         new_chat.triggered.connect(self.chat.new_chat)
         file_menu.addAction(new_chat)
+        search = QAction(self.tr("&Search conversations…"), self)
+        search.setShortcut(QKeySequence("Ctrl+Shift+F"))
+        search.triggered.connect(self.open_search)
+        file_menu.addAction(search)
+        export = QAction(self.tr("&Export this conversation…"), self)
+        export.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        export.triggered.connect(self.export_current)
+        file_menu.addAction(export)
         file_menu.addSeparator()
         quit_action = QAction(self.tr("&Quit"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -144,6 +213,40 @@ class MainWindow(QMainWindow):
         models_menu.addSeparator()
         models_menu.addAction(self.downloads_dock.toggleViewAction())
 
+        view_menu = self.menuBar().addMenu(self.tr("&View"))
+        view_menu.addAction(self.sidebar.toggle_action())
+        chat_menu = self.menuBar().addMenu(self.tr("&Chat"))
+        settings = QAction(self.tr("Conversation &settings…"), self)
+        settings.triggered.connect(self.chat.open_settings)
+        chat_menu.addAction(settings)
+        find = QAction(self.tr("&Find in this conversation"), self)
+        find.triggered.connect(self.chat.find_bar.open)
+        chat_menu.addAction(find)
+        chat_menu.addSeparator()
+        preferences = self.services.preferences.load()
+        self.titles_action = QAction(self.tr("Name new conversations automatically"), self)
+        self.titles_action.setCheckable(True)
+        self.titles_action.setChecked(preferences.generate_titles)
+        self.titles_action.toggled.connect(self._set_generate_titles)
+        chat_menu.addAction(self.titles_action)
+        self.notify_action = QAction(self.tr("Notify me when an answer is ready"), self)
+        self.notify_action.setCheckable(True)
+        self.notify_action.setChecked(preferences.notify_when_answered)
+        self.notify_action.toggled.connect(self._set_notify)
+        chat_menu.addAction(self.notify_action)
+
+        privacy_menu = self.menuBar().addMenu(self.tr("&Privacy"))
+        your_data = QAction(self.tr("Your &data…"), self)
+        your_data.triggered.connect(self.open_your_data)
+        privacy_menu.addAction(your_data)
+        security = QAction(self.tr("&Security…"), self)
+        security.triggered.connect(lambda: self.open_your_data(security=True))
+        privacy_menu.addAction(security)
+        lock_now = QAction(self.tr("&Lock now"), self)
+        lock_now.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        lock_now.triggered.connect(self.idle_lock.lock_now)
+        privacy_menu.addAction(lock_now)
+
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         open_logs = QAction(self.tr("Open &log folder"), self)
         open_logs.triggered.connect(
@@ -164,6 +267,82 @@ class MainWindow(QMainWindow):
                 "stays on this computer."
             ).replace("%1", __version__),
         )
+
+    # -- history, privacy ----------------------------------------------------------------------
+
+    def _show_chat(self, *_args: object) -> None:
+        if self.pages.currentWidget() is not self.chat:
+            self.pages.setCurrentWidget(self.chat)
+
+    def open_search(self) -> None:
+        if self.search_dialog is None:
+            self.search_dialog = SearchDialog(self.services.gateway, self)
+            self.search_dialog.messageChosen.connect(self._open_search_result)
+        self.search_dialog.show()
+        self.search_dialog.raise_()
+        self.search_dialog.activateWindow()
+
+    def _open_search_result(self, conversation_id: str, message_id: str) -> None:
+        self._show_chat()
+        self.conversations.open(conversation_id, message_id)
+
+    def export_current(self) -> None:
+        conversation = self.chat.session.conversation
+        if conversation is None:
+            self.statusBar().showMessage(self.tr("Nothing to export yet."), 5000)
+            return
+        self.conversations.export(conversation.id)
+
+    def open_your_data(self, security: bool = False) -> None:
+        dialog = YourDataDialog(
+            self.services.paths, self.services.key_store, self.services.gateway, self
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.lockMinutesChanged.connect(self.idle_lock.set_minutes)
+        dialog.retentionChanged.connect(lambda _days: self.conversations.load())
+        dialog.allDataDeleted.connect(self._all_data_gone)
+        if security:
+            dialog.show_security()
+        dialog.open()
+
+    def _all_data_gone(self) -> None:
+        self._all_data_deleted = True
+        self.close()
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
+
+    def _on_locked(self, locked: bool) -> None:
+        self.menuBar().setEnabled(not locked)
+        if locked:
+            self.downloads_dock.hide()
+            if self.search_dialog is not None:
+                self.search_dialog.hide()
+
+    def _set_generate_titles(self, enabled: bool) -> None:
+        preferences = self.services.preferences.load()
+        preferences.generate_titles = enabled
+        self.services.preferences.save(preferences)
+
+    def _set_notify(self, enabled: bool) -> None:
+        preferences = self.services.preferences.load()
+        preferences.notify_when_answered = enabled
+        self.services.preferences.save(preferences)
+
+    def _notify_answer(self, model: str) -> None:
+        """Only when the window is in the background; never with the answer's words in it
+        (notifications can show on a locked screen)."""
+        if self.isActiveWindow() or not self.services.preferences.load().notify_when_answered:
+            return
+        text = self.tr("The answer from %1 is ready.").replace("%1", model.removesuffix(":latest"))
+        icon = self.windowIcon()
+        if QSystemTrayIcon.isSystemTrayAvailable() and not icon.isNull():
+            if self._tray is None:
+                self._tray = QSystemTrayIcon(icon, self)
+            self._tray.show()
+            self._tray.showMessage("Confide", text, QSystemTrayIcon.MessageIcon.Information, 5000)
+        QApplication.alert(self)
+        self.last_notification = text
 
     def use_model(self, name: str) -> None:
         self.chat.select_model(name)
@@ -290,12 +469,27 @@ class MainWindow(QMainWindow):
     def _restore_geometry(self) -> None:
         geometry = self._window_state.value("geometry")
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1040, 720)
+            self.resize(1100, 740)
+        splitter = self._window_state.value("splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        # Through the action, so that its check mark agrees with what is shown.
+        self.sidebar.toggle_action().setChecked(
+            self._window_state.value("sidebar", "true") != "false"
+        )
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._window_state.setValue("geometry", self.saveGeometry())
-        self._window_state.sync()
+        if not self._all_data_deleted:
+            # After "Delete all my data" nothing may be written again, not even this.
+            self._window_state.setValue("geometry", self.saveGeometry())
+            self._window_state.setValue("splitter", self.splitter.saveState())
+            shown = self.sidebar.toggle_action().isChecked()
+            self._window_state.setValue("sidebar", "true" if shown else "false")
+            self._window_state.sync()
         self.chat.stop()
+        self.conversations.finish()
+        self.exporter.wait()
+        self.idle_lock.uninstall()
         self.models.shutdown()
         self.watcher.stop()
         super().closeEvent(event)

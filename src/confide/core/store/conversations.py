@@ -231,6 +231,21 @@ class ConversationStore:
             conversation_id, "changing the system prompt", "system_prompt = ?", (system_prompt,)
         )
 
+    def set_settings(
+        self,
+        conversation_id: str,
+        system_prompt: str | None,
+        options: JSONObject,
+        preset_key: str | None,
+    ) -> None:
+        """Instructions, generation options and the preset they came from, in one write."""
+        self._update(
+            conversation_id,
+            "changing the conversation's settings",
+            "system_prompt = ?, options = ?, preset_key = ?",
+            (system_prompt, options_json(options), preset_key),
+        )
+
     def soft_delete(self, conversation_id: str) -> None:
         """Hides the conversation; ``undelete`` brings it back until ``purge_deleted``."""
         self._update(conversation_id, "deleting a conversation", "deleted_at = ?", (self._clock(),))

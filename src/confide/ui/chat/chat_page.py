@@ -43,6 +43,7 @@ from confide.core.chat.context_budget import (
 )
 from confide.core.chat.images import ImageAttachment
 from confide.core.chat_titles import fallback_title
+from confide.core.conversation_settings import ConversationSettings
 from confide.core.markdown import to_plain_text
 from confide.core.ollama.client import OllamaClient
 from confide.core.ollama.errors import OllamaError
@@ -52,6 +53,7 @@ from confide.core.settings import PreferencesStore
 from confide.core.store.models import Conversation
 from confide.ui.chat.composer import Composer
 from confide.ui.chat.context_meter import ContextMeter
+from confide.ui.chat.conversation_settings import ConversationSettingsDialog
 from confide.ui.chat.find_bar import FindBar
 from confide.ui.chat.message_delegate import MessageAction, MessageDelegate
 from confide.ui.chat.session import ChatSession, summary_request
@@ -91,6 +93,8 @@ class ChatPage(QWidget):
         super().__init__(parent)
         self.setObjectName("chatPage")
         self._runner = runner
+        self._gateway = gateway
+        self.settings_dialog: ConversationSettingsDialog | None = None
         self._client_provider = client_provider
         self._preferences = preferences
         self._models_task: TaskHandle | None = None
@@ -120,6 +124,14 @@ class ChatPage(QWidget):
         self.library_button.setAccessibleName(self.tr("Open the model library"))
         self.library_button.clicked.connect(self.libraryRequested)
         header_layout.addWidget(self.library_button)
+        self.settings_button = QPushButton(self.tr("Instructions…"), header)
+        self.settings_button.setObjectName("conversationSettingsButton")
+        self.settings_button.setAccessibleName(self.tr("Conversation settings"))
+        self.settings_button.setToolTip(
+            self.tr("Instructions for the model (presets), temperature, context length, seed")
+        )
+        self.settings_button.clicked.connect(self.open_settings)
+        header_layout.addWidget(self.settings_button)
         header_layout.addStretch(1)
         header_layout.addWidget(self.new_chat_button)
 
@@ -326,7 +338,7 @@ class ChatPage(QWidget):
     def context_limit(self) -> int:
         """The context the daemon will use: the conversation's own, or Ollama's smallest
         default (4096 tokens), never beyond what the model was trained for."""
-        chosen = self.session.settings.chat_options().num_ctx
+        chosen = self.session.settings.num_ctx
         info = self.model_info(self.current_model)
         limit = chosen or DEFAULT_NUM_CTX
         if info is not None and info.context_length:
@@ -392,10 +404,7 @@ class ChatPage(QWidget):
                 size *= 2
             if maximum is not None:
                 size = min(size, maximum)
-            settings = self.session.settings
-            options = dict(settings.options or {})
-            options["num_ctx"] = size
-            self.session.set_settings(replace(settings, options=options))
+            self.session.set_settings(replace(self.session.settings, num_ctx=size))
             self.update_context_meter()
             return True
         if clicked is summary_button:
@@ -433,6 +442,7 @@ class ChatPage(QWidget):
             )
 
         handle.succeeded.connect(done)
+
         def failed(error: object) -> None:
             self._update_can_send()
             if isinstance(error, BaseException):
@@ -563,7 +573,7 @@ class ChatPage(QWidget):
             entries[0].content,
             entry.content,
             entry.model,
-            self.session.settings.chat_options().num_ctx,
+            self.session.settings.num_ctx,
             can_think=info is not None and info.can_think,
         )
 
@@ -703,6 +713,24 @@ class ChatPage(QWidget):
         self.view.setCurrentIndex(index)
         self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
 
+    def show_problem(self, error: BaseException) -> None:
+        """Shows a failure in the error bar, in words (never a traceback)."""
+        self._show_failure(error)
+
+    def open_settings(self) -> None:
+        """The conversation's instructions (presets), temperature, context length and seed."""
+        dialog = ConversationSettingsDialog(
+            self._gateway, self.session.settings, self.model_info(self.current_model), self
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._apply_settings(dialog.settings()))
+        dialog.open()
+        self.settings_dialog = dialog
+
+    def _apply_settings(self, settings: ConversationSettings) -> None:
+        self.session.set_settings(settings)
+        self.update_context_meter()
+
     def _show_failure(self, error: BaseException) -> None:
         text = describe_error(error)
         last = self.transcript.last()
@@ -797,9 +825,16 @@ class ChatPage(QWidget):
         finally:
             self._sliding = False
 
-    def _on_rows_changed(self, first: QModelIndex, *_args: object) -> None:
+    def _on_rows_changed(self, first: QModelIndex, *args: object) -> None:
         row = self.transcript.rowCount() - 1
         if row < 0:
+            return
+        # Only a change reaching the last row matters here (an answer streaming, a message
+        # added); rows elsewhere correct their own heights when painted. dataChanged gives
+        # (top-left, bottom-right), rowsInserted (parent, first, last).
+        last = args[0] if first.isValid() else (args[1] if len(args) > 1 else row)
+        last_row = last.row() if isinstance(last, QModelIndex) else last
+        if not isinstance(last_row, int) or last_row < row:
             return
         # Heights change as text streams in; tell the view to lay the row out again.
         self.delegate.sizeHintChanged.emit(self.transcript.index(row))

@@ -22,6 +22,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from confide.core.chat.images import ImageAttachment
+from confide.core.conversation_settings import ConversationSettings
 from confide.core.conversation_tree import ConversationTree, ThreadMessage
 from confide.core.ollama.client import OllamaClient, ensure_supported
 from confide.core.ollama.errors import OllamaError, OllamaErrorKind
@@ -36,7 +37,6 @@ from confide.core.ollama.types import (
 from confide.core.store import Store
 from confide.core.store.models import (
     Conversation,
-    JSONObject,
     Message,
     MessageStats,
     MessageStatus,
@@ -61,31 +61,6 @@ _STATUS = {
     MessageStatus.STREAMING: EntryStatus.STREAMING,
 }
 _SENDABLE = (EntryStatus.COMPLETE, EntryStatus.STOPPED, EntryStatus.INTERRUPTED)
-
-
-@dataclass(frozen=True)
-class ChatSettings:
-    """How the current conversation asks: its system prompt and generation options."""
-
-    system_prompt: str | None = None
-    preset_key: str | None = None
-    options: JSONObject | None = None
-
-    def chat_options(self) -> ChatOptions:
-        options = self.options or {}
-
-        def number(key: str) -> Any:
-            value = options.get(key)
-            return value if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-        temperature = number("temperature")
-        num_ctx = number("num_ctx")
-        seed = number("seed")
-        return ChatOptions(
-            temperature=float(temperature) if temperature is not None else None,
-            num_ctx=int(num_ctx) if num_ctx is not None else None,
-            seed=int(seed) if seed is not None else None,
-        )
 
 
 # -- events from a running answer (merged by the task runner, ~30 deliveries a second) -------
@@ -192,7 +167,7 @@ class ChatSession(QObject):
         self._client_provider = client_provider
         self._transcript = transcript
         self.conversation: Conversation | None = None
-        self.draft_settings = ChatSettings()  # for a conversation not created yet
+        self.draft_settings = ConversationSettings()  # for a conversation not created yet
         self.tree = ConversationTree()
         self._entries: dict[str, TranscriptEntry] = {}  # by message id: keeps layout caches
         self._answer: TaskHandle | None = None
@@ -207,32 +182,27 @@ class ChatSession(QObject):
         return self._answer is not None
 
     @property
-    def settings(self) -> ChatSettings:
+    def settings(self) -> ConversationSettings:
         conversation = self.conversation
         if conversation is None:
             return self.draft_settings
-        return ChatSettings(
-            conversation.system_prompt, conversation.preset_key, dict(conversation.options)
-        )
+        return ConversationSettings.from_conversation(conversation)
 
-    def set_settings(self, settings: ChatSettings) -> None:
+    def set_settings(self, settings: ConversationSettings) -> None:
         """Applies from the next question on; saved with the conversation."""
         conversation = self.conversation
         if conversation is None:
             self.draft_settings = settings
             return
+        options = settings.options_json()
+        prompt = settings.stored_system_prompt
         self.conversation = replace(
-            conversation,
-            system_prompt=settings.system_prompt,
-            preset_key=settings.preset_key,
-            options=dict(settings.options or {}),
+            conversation, system_prompt=prompt, preset_key=settings.preset_key, options=options
         )
         conversation_id = conversation.id
-        options = dict(settings.options or {})
 
         def save(store: Store) -> None:
-            store.conversations.set_system_prompt(conversation_id, settings.system_prompt)
-            store.conversations.set_options(conversation_id, options)
+            store.conversations.set_settings(conversation_id, prompt, options, settings.preset_key)
 
         self._watch(self._gateway.run("save-settings", save))
 
@@ -246,7 +216,7 @@ class ChatSession(QObject):
         self.stop()
         self._generation += 1
         self.conversation = None
-        self.draft_settings = ChatSettings()
+        self.draft_settings = ConversationSettings()
         self.tree = ConversationTree()
         self._entries.clear()
         self._transcript.clear()
@@ -536,8 +506,8 @@ class ChatSession(QObject):
         return ChatRequest(
             model=model,
             messages=tuple(messages),
-            system=settings.system_prompt or None,
-            options=settings.chat_options(),
+            system=settings.stored_system_prompt,
+            options=settings.to_options(),
         )
 
     def _ask_with_question(
@@ -568,8 +538,8 @@ class ChatSession(QObject):
                     lambda store: store.conversations.create(
                         title=title,
                         model=model,
-                        system_prompt=settings.system_prompt,
-                        options=settings.options,
+                        system_prompt=settings.stored_system_prompt,
+                        options=settings.options_json(),
                         preset_key=settings.preset_key,
                     )
                 )
@@ -822,4 +792,4 @@ def summary_request(entries: Sequence[TranscriptEntry], model: str, num_ctx: int
     return ChatRequest(model=model, messages=tuple(messages), options=ChatOptions(num_ctx=num_ctx))
 
 
-__all__ = ["ChatSession", "ChatSettings", "merge_events", "summary_request"]
+__all__ = ["ChatSession", "merge_events", "summary_request"]

@@ -1,0 +1,369 @@
+"""The whole chat window as a user meets it: sidebar, settings, images, context, privacy."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
+from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtWidgets import QDialog, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from confide.ui.chat.conversation_list import ConversationRole
+from confide.ui.chat.transcript_model import EntryStatus
+from confide.ui.main_window import MainWindow
+from tests.fake_ollama.server import FakeOllama
+from tests.ui.conftest import WindowFactory
+from tests.ui.test_chat_history import entries, finished
+from tests.ui.test_conversation_settings import choose
+from tests.ui.test_main_window import connected, last_answer, type_and_send
+
+
+def sidebar_titles(window: MainWindow) -> list[str]:
+    model = window.conversation_list
+    titles = []
+    for row in range(model.rowCount()):
+        index = model.index(row, 0)
+        if not index.data(ConversationRole.IS_HEADER):
+            titles.append(index.data(Qt.ItemDataRole.DisplayRole))
+    return titles
+
+
+def sidebar_row(window: MainWindow, title: str) -> int:
+    model = window.conversation_list
+    for row in range(model.rowCount()):
+        if model.index(row, 0).data(Qt.ItemDataRole.DisplayRole) == title:
+            return row
+    raise AssertionError(f"{title!r} is not in the sidebar")
+
+
+def click_conversation(qtbot: QtBot, window: MainWindow, title: str) -> None:
+    view = window.sidebar.view
+    index = window.conversation_list.index(sidebar_row(window, title), 0)
+    qtbot.mouseClick(
+        view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center()
+    )
+
+
+def png_bytes() -> bytes:
+    image = QImage(8, 8, QImage.Format.Format_RGB32)
+    image.fill(0x3366CC)
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    return bytes(data.data())
+
+
+def test_on_launch_the_composer_has_focus_and_ctrl_n_starts_a_new_chat(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(reply="Hi.")
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    assert window.chat.composer.edit.hasFocus()
+    type_and_send(qtbot, window, "hello there")
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    qtbot.keyClick(window.chat.composer.edit, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert entries(window) == []
+    assert window.chat.session.conversation is None
+    assert window.chat.composer.edit.hasFocus()
+
+
+def test_conversations_appear_in_the_sidebar_and_open_with_a_click(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(reply="Noted.")
+    window = make_window(fake_ollama.host_port)
+    window.titles_action.setChecked(False)  # keep the first words as titles
+    connected(qtbot, window)
+    type_and_send(qtbot, window, "First topic about rent")
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    window.chat.new_chat()
+    type_and_send(qtbot, window, "Second topic about wages")
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    qtbot.waitUntil(lambda: len(sidebar_titles(window)) == 2, timeout=3000)
+    assert sidebar_titles(window) == ["Second topic about wages", "First topic about rent"]
+    heading = window.conversation_list.index(0, 0).data(Qt.ItemDataRole.DisplayRole)
+    assert heading == "Today"
+
+    click_conversation(qtbot, window, "First topic about rent")
+    qtbot.waitUntil(
+        lambda: [e.content for e in entries(window)] == ["First topic about rent", "Noted."],
+        timeout=5000,
+    )
+
+
+def test_a_generated_title_replaces_the_first_words(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(reply="Notice periods in Polish labour law.")
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    type_and_send(qtbot, window, "How long is the notice period for an indefinite contract?")
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    # The double answers the title request with the same scripted text.
+    qtbot.waitUntil(
+        lambda: sidebar_titles(window) == ["Notice periods in Polish labour law"], timeout=5000
+    )
+    conversation = window.chat.session.conversation
+    assert conversation is not None and conversation.title == "Notice periods in Polish labour law"
+
+
+def test_delete_from_the_sidebar_can_be_undone_then_is_final(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(reply="ok")
+    window = make_window(fake_ollama.host_port)
+    window.titles_action.setChecked(False)
+    connected(qtbot, window)
+    type_and_send(qtbot, window, "Delete me later")
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    qtbot.waitUntil(lambda: sidebar_titles(window) == ["Delete me later"], timeout=3000)
+    conversation = window.chat.session.conversation
+    assert conversation is not None
+
+    window.sidebar.deleteRequested.emit(conversation.id)
+    assert sidebar_titles(window) == []
+    assert entries(window) == []  # the open conversation closed
+    assert window.undo_bar.isVisible()
+    qtbot.mouseClick(window.undo_bar.undo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: sidebar_titles(window) == ["Delete me later"], timeout=3000)
+    qtbot.waitUntil(lambda: len(entries(window)) == 2, timeout=3000)
+
+    window.sidebar.deleteRequested.emit(conversation.id)
+    window.undo_bar.finish()  # the seconds for Undo are over
+    qtbot.waitUntil(
+        lambda: (
+            window.services.gateway.wait(
+                lambda store: store.conversations.count(include_deleted=True)
+            )
+            == 0
+        ),
+        timeout=5000,
+    )
+
+
+def test_rename_and_pin_from_the_sidebar_are_saved(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(reply="ok")
+    window = make_window(fake_ollama.host_port)
+    window.titles_action.setChecked(False)
+    connected(qtbot, window)
+    type_and_send(qtbot, window, "old name")
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    conversation = window.chat.session.conversation
+    assert conversation is not None
+    window.sidebar.renameRequested.emit(conversation.id, "Lease dispute")
+    qtbot.waitUntil(lambda: sidebar_titles(window) == ["Lease dispute"], timeout=3000)
+    window.sidebar.pinRequested.emit(conversation.id, True)
+    qtbot.waitUntil(
+        lambda: window.conversation_list.index(0, 0).data(Qt.ItemDataRole.DisplayRole) == "Pinned",
+        timeout=3000,
+    )
+    stored = window.services.gateway.wait(lambda store: store.conversations.get(conversation.id))
+    assert (stored.title, stored.pinned) == ("Lease dispute", True)
+
+
+def test_search_jumps_to_the_message(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(reply="The deposit is three months of rent.")
+    window = make_window(fake_ollama.host_port)
+    window.titles_action.setChecked(False)
+    connected(qtbot, window)
+    type_and_send(qtbot, window, "What about the kaucja?")
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    window.chat.new_chat()
+    qtbot.keyClick(
+        window.chat.composer.edit,
+        Qt.Key.Key_F,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    dialog = window.search_dialog
+    assert dialog is not None and dialog.isVisible()
+    qtbot.keyClicks(dialog.search, "deposit")
+    qtbot.waitUntil(lambda: dialog.results_model.rowCount() == 1, timeout=5000)
+    dialog.search.setFocus()
+    qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(entries(window)) == 2, timeout=5000)
+    assert window.chat.view.currentIndex().row() == 1
+    assert not dialog.isVisible()
+
+
+def test_preset_temperature_and_context_length_reach_the_daemon(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(reply="ok")
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    picker = window.chat.model_picker
+    picker.setCurrentIndex(picker.findData("qwen3:latest"))
+    qtbot.mouseClick(window.chat.settings_button, Qt.MouseButton.LeftButton)
+    dialog = window.chat.settings_dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.preset_combo.count() > 3, timeout=5000)
+    choose(qtbot, dialog.preset_combo, "Legal analyst (cautious, quotes the text it relies on)")
+    assert dialog.context_spin.maximum() == 40960  # qwen3's maximum, from /api/show
+    dialog.context_default.setChecked(False)
+    dialog.context_spin.setValue(16384)
+    dialog.temperature_default.setChecked(False)
+    dialog.temperature_spin.setValue(0.3)
+    dialog.seed_fixed.setChecked(True)
+    dialog.seed_spin.setValue(42)
+    legal_prompt = dialog.prompt_edit.toPlainText()
+    dialog.accept()
+
+    type_and_send(qtbot, window, "Review clause 4")
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    request = fake_ollama.requests_to("/api/chat")[0].json
+    assert request["messages"][0] == {"role": "system", "content": legal_prompt}
+    assert request["options"] == {"temperature": 0.3, "num_ctx": 16384, "seed": 42}
+    conversation = window.chat.session.conversation
+    assert conversation is not None
+    stored = window.services.gateway.wait(lambda store: store.conversations.get(conversation.id))
+    assert stored.preset_key == "legal_analyst" and stored.system_prompt == legal_prompt
+
+
+def test_images_go_only_to_a_vision_model_as_plain_base64(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(reply="A blue square.")
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    picker = window.chat.model_picker
+    composer = window.chat.composer
+    picker.setCurrentIndex(picker.findData("llama3.2:latest"))
+    assert not composer.attach_button.isEnabled()
+    assert "cannot see images" in composer.attach_button.toolTip()
+
+    picker.setCurrentIndex(picker.findData("gemma3:latest"))
+    assert composer.attach_button.isEnabled()
+    image = png_bytes()
+    QGuiApplication.clipboard().setImage(QImage.fromData(image))
+    composer.edit.setFocus()
+    qtbot.keyClick(composer.edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(composer.attachments()) == 1, timeout=5000)
+    type_and_send(qtbot, window, "What is this?")
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    sent = fake_ollama.requests_to("/api/chat")[0].json["messages"][-1]
+    assert sent["content"] == "What is this?"
+    (encoded,) = sent["images"]
+    assert not encoded.startswith("data:")
+    assert base64.b64decode(encoded, validate=True) == composer_sent_bytes(window)
+    assert entries(window)[0].images  # the thumbnail is in the transcript
+    assert composer.attachments() == []
+
+
+def composer_sent_bytes(window: MainWindow) -> bytes:
+    return entries(window)[0].images[0]
+
+
+def test_a_message_that_does_not_fit_warns_and_offers_a_larger_context(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    fake_ollama: FakeOllama,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_ollama.script(reply="Read it.")
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    picker = window.chat.model_picker
+    picker.setCurrentIndex(picker.findData("llama3.2:latest"))
+    shown: list[str] = []
+
+    def raise_context(box: QMessageBox) -> int:
+        shown.append(box.text())
+        for button in box.buttons():
+            if button.text() == "Raise the context length":
+                box.setProperty("chosen", True)
+                monkeypatch.setattr(box, "clickedButton", lambda b=button: b)
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", raise_context)
+    pasted = "Umowa najmu lokalu. " * 50_000  # about 1 MB, pasted as one piece
+    QGuiApplication.clipboard().setText(pasted)
+    edit = window.chat.composer.edit
+    edit.setFocus()
+    qtbot.keyClick(edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert len(edit.toPlainText()) == len(pasted)  # accepted whole
+    qtbot.waitUntil(lambda: "Full" in window.chat.context_meter.text(), timeout=3000)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert shown and "will not fit" not in shown[0]
+    assert "tokens" in shown[0]
+    qtbot.waitUntil(lambda: finished(window), timeout=10000)
+    request = fake_ollama.requests_to("/api/chat")[0].json
+    assert request["options"]["num_ctx"] >= 131072 // 2
+    assert request["messages"][-1]["content"] == pasted.strip()
+
+
+def test_empty_message_cannot_be_sent(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    assert not window.chat.composer.send_button.isEnabled()
+    qtbot.keyClicks(window.chat.composer.edit, "   ")
+    assert not window.chat.composer.send_button.isEnabled()
+    qtbot.keyClick(window.chat.composer.edit, Qt.Key.Key_Return)
+    assert fake_ollama.requests_to("/api/chat") == []
+
+
+def test_a_notification_when_an_answer_finishes_in_the_background(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(reply="Done.")
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    other = QDialog()
+    qtbot.addWidget(other)
+    type_and_send(qtbot, window, "Take your time")
+    other.show()
+    other.activateWindow()
+    qtbot.waitUntil(lambda: not window.isActiveWindow(), timeout=3000)
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    model = (window.chat.current_model or "").removesuffix(":latest")
+    assert window.last_notification == f"The answer from {model} is ready."
+    assert "Done" not in window.last_notification  # never the words of the answer
+
+
+def test_window_layout_is_remembered(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    window = make_window(fake_ollama.host_port)
+    window.resize(760, 560)
+    window.splitter.setSizes([220, 540])
+    qtbot.wait(20)
+    chosen = window.splitter.sizes()[0]
+    assert chosen > 150
+    window.sidebar.toggle_action().trigger()  # hide the sidebar
+    assert not window.sidebar.isVisible()
+    window.close()
+    window.services.shutdown()
+    again = make_window(fake_ollama.host_port)
+    assert again.size().width() == 760
+    assert not again.sidebar.isVisible()
+    again.sidebar.toggle_action().trigger()
+    assert again.sidebar.isVisible()
+    qtbot.waitUntil(lambda: again.splitter.sizes()[0] == chosen, timeout=3000)
+
+
+def test_locking_hides_every_word_until_unlocked(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(reply="secret answer")
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    type_and_send(qtbot, window, "secret question")
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    window.idle_lock.lock_now()
+    assert not window.chat.isVisible() and not window.sidebar.isVisible()
+    assert window.lock_screen.isVisible()
+    assert not window.menuBar().isEnabled()
+    # Keyring mode: no passphrase to type, one click shows the content again.
+    qtbot.waitUntil(window.lock_screen.unlock_button.isEnabled, timeout=3000)
+    qtbot.mouseClick(window.lock_screen.unlock_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.chat.isVisible(), timeout=3000)
+    assert last_answer(window).status is EntryStatus.COMPLETE
