@@ -133,11 +133,14 @@ def test_stop_is_stored_as_stopped_with_what_was_shown(
 
 
 def test_regenerate_keeps_the_old_answer_as_a_version(
-    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama, qtmodeltester: object
 ) -> None:
     fake_ollama.script(reply="First version.", once=True)
     window = make_window(fake_ollama.host_port)
     connected(qtbot, window)
+    # The model tester stays attached: every change below (rows added, versions switched) is
+    # checked against Qt's rules for models.
+    qtmodeltester.check(window.chat.transcript)  # type: ignore[attr-defined]
     type_and_send(qtbot, window, "Summarise the contract")
     qtbot.waitUntil(lambda: finished(window), timeout=5000)
     fake_ollama.script(reply="Second version.")
