@@ -163,10 +163,17 @@ class ConversationsController(QObject):
         conversation_id, self._pending_deletion = self._pending_deletion, None
         if conversation_id is None:
             return
-        self._run(
-            "erase-conversation",
-            lambda store: store.conversations.erase_conversations([conversation_id]),
-        ).succeeded.connect(lambda count: log.info("erased %s conversation(s)", count))
+        # Straight onto the store's queue (not through a task), so that it is done even when
+        # this happens on the way out; if it fails, the next start erases what is in the bin.
+        erased = self._gateway.submit(
+            lambda store: store.conversations.erase_conversations([conversation_id])
+        )
+        erased.add_done_callback(
+            lambda done: log.info(
+                "erasing a deleted conversation: %s",
+                "failed" if done.exception() else "done",
+            )
+        )
 
     def finish(self) -> None:
         """At quit: a deletion still waiting for Undo becomes final now."""
