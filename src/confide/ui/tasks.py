@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, Signal
 from confide.core.async_loop import LoopThread
 from confide.core.crash import describe_exception
 from confide.core.ollama.errors import OllamaError
+from confide.core.store.errors import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +185,10 @@ class TaskRunner(QObject):
             raise
         except Exception as exc:
             coalescer.flush()
-            if not isinstance(exc, OllamaError):
+            if isinstance(exc, StoreError):
+                # Expected and explained to the user (wrong passphrase, disk full…): no stack.
+                log.warning("task %s: store error %s", handle.name, exc.kind.value)
+            elif not isinstance(exc, OllamaError):
                 log.error("task %s failed: %s", handle.name, describe_exception(exc))
             handle._from_loop.emit("failed", exc)
             return
