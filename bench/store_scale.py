@@ -7,9 +7,11 @@ measures on it:
 * file size, time to open the store, first page of the conversation list, opening the
   10 000-message conversation, full-text queries typed "as you type" (p50/p99; also at
   100 000 messages when the run is bigger);
-* bytes written per streamed token through the real persistence path (``AnswerWriter``),
-  counted by the kernel (``wchar`` in /proc/self/io: every byte passed to write(), i.e. WAL
-  frames, checkpoints into the database file and the final checkpoint, amortised);
+* bytes written per streamed token through the real persistence path (``AnswerWriter``:
+  begin, append, a save at most once a second, finish), counted by the kernel (``wchar`` in
+  /proc/self/io: every byte passed to write(), i.e. stream-log records, WAL frames,
+  checkpoints into the database file and the final checkpoint, amortised), and the page cache
+  this dirtied (``write_bytes``: what reaches the disk, in 4 KiB file-system blocks);
 * the same on plain SQLite (same code and schema, no key), as ratios: the cost of encryption.
 
 Prints figures, then one JSON line. It is a benchmark, not a test. The database is built with
@@ -180,15 +182,27 @@ def plain_sqlite(enabled: bool) -> Iterator[None]:
 # --- measuring ------------------------------------------------------------------------------
 
 
-def written_bytes() -> int | None:
+def _proc_io(field_name: str) -> int | None:
     try:
         with open("/proc/self/io", encoding="ascii") as io:
             for line in io:
-                if line.startswith("wchar:"):
+                if line.startswith(field_name + ":"):
                     return int(line.split()[1])
     except OSError:
         return None
     return None
+
+
+def written_bytes() -> int | None:
+    """Every byte this process passed to write(): the store's own I/O, whatever the disk."""
+    return _proc_io("wchar")
+
+
+def dirtied_bytes() -> int | None:
+    """Bytes of page cache this process dirtied (``write_bytes``): what the file system will
+    write to the disk, in whole 4 KiB blocks. A small write followed by a flush to the disk
+    costs a whole block here, whichever file it goes to."""
+    return _proc_io("write_bytes")
 
 
 def timed(call: Callable[[], object], repeat: int) -> list[float]:
@@ -221,6 +235,7 @@ class Figures:
     stream_bytes_per_token: float | None = None
     finish_bytes_per_token: float | None = None
     index_bytes_per_token: float | None = None
+    dirtied_bytes_per_token: float | None = None
     erase_big_s: float = 0.0
 
 
@@ -353,10 +368,33 @@ class FakeMonotonic:
         return self.now
 
 
+@dataclass
+class StreamingFigures:
+    total: float | None
+    """Bytes written per token, all included."""
+    saves: float | None
+    """Starting answers and the periodic saves while they stream."""
+    finish: float | None
+    """Storing finished answers (with the index batches and checkpoints they trigger)."""
+    final: float | None
+    """The last index batch and a final checkpoint, so that nothing is left pending."""
+    dirtied: float | None
+    """Page cache dirtied per token over the whole run (4 KiB blocks, see dirtied_bytes)."""
+    tokens_per_answer: float
+
+
 def measure_streaming(
-    paths: AppPaths, key_store: KeyStore, text: Text, rng: random.Random, answers: int, rate: float
-) -> tuple[float | None, float | None, float | None, float | None, float]:
-    """Bytes per token (total, periodic saves, finish, final index+checkpoint), tokens/answer."""
+    paths: AppPaths,
+    key_store: KeyStore,
+    text: Text,
+    rng: random.Random,
+    answers: int,
+    rate: float,
+    answer_tokens: int = 0,
+) -> StreamingFigures:
+    """Streams ``answers`` answers through ``AnswerWriter`` at ``rate`` tokens/s (simulated
+    time: the writer saves once per simulated second), as the app does. Answers have
+    realistic lengths, or ``answer_tokens`` tokens each if given."""
     clock = FakeMonotonic()
     store = Store.open(paths, key_store, options=StoreOptions(monotonic=clock))
     try:
@@ -367,8 +405,12 @@ def measure_streaming(
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         stream = finish = 0
         tokens = 0
+        dirtied_before = dirtied_bytes() or 0
         for _ in range(answers):
-            words = text.message(text.length("assistant"))
+            if answer_tokens:
+                words = text.message(answer_tokens * 5)[: answer_tokens * 4]
+            else:
+                words = text.message(text.length("assistant"))
             pieces = [words[i : i + 4] for i in range(0, len(words), 4)]  # ~4 chars per token
             before = written_bytes() or 0
             writer = store.begin_answer(conv.id, parent, "llama3.1:8b")
@@ -388,15 +430,17 @@ def measure_streaming(
         with store._db.reading("bench") as conn:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         final = (written_bytes() or 0) - before
+        dirtied = (dirtied_bytes() or 0) - dirtied_before
     finally:
         store.close()
     if written_bytes() is None:
-        return None, None, None, None, tokens / answers
-    return (
+        return StreamingFigures(None, None, None, None, None, tokens / answers)
+    return StreamingFigures(
         (stream + finish + final) / tokens,
         stream / tokens,
         finish / tokens,
         final / tokens,
+        dirtied / tokens if dirtied else None,
         tokens / answers,
     )
 
@@ -458,13 +502,15 @@ def run(label: str, root: Path, args: argparse.Namespace, plain: bool) -> Figure
             figures.fts[figures.messages] = measure_fts(store, queries)
         finally:
             store.close()
-        (
-            figures.bytes_per_token,
-            figures.stream_bytes_per_token,
-            figures.finish_bytes_per_token,
-            figures.index_bytes_per_token,
-            tokens_per_answer,
-        ) = measure_streaming(paths, key_store, text, rng, args.answers, args.token_rate)
+        streaming = measure_streaming(
+            paths, key_store, text, rng, args.answers, args.token_rate, args.answer_tokens
+        )
+        figures.bytes_per_token = streaming.total
+        figures.stream_bytes_per_token = streaming.saves
+        figures.finish_bytes_per_token = streaming.finish
+        figures.index_bytes_per_token = streaming.final
+        figures.dirtied_bytes_per_token = streaming.dirtied
+        tokens_per_answer = streaming.tokens_per_answer
         store = Store.open(paths, key_store)
         try:
             store.conversations.soft_delete(big_id)
@@ -549,11 +595,21 @@ def report(
     )
     row("  of which finishing answers", lambda f: f.finish_bytes_per_token, "B", 1)
     row("  of which last index batch + checkpoint", lambda f: f.index_bytes_per_token, "B", 1)
+    row(
+        "page cache dirtied per token (4 KiB blocks)",
+        lambda f: f.dirtied_bytes_per_token,
+        "B",
+        1,
+    )
     row("erase the 10 000-message conversation", lambda f: f.erase_big_s, "s")
     print(
         f"Streaming simulated at {args.token_rate:g} tokens/s, ~4 characters per token, "
-        f"{args.answers} answers of realistic length; bytes = wchar of /proc/self/io (all writes "
-        "to the WAL and, by checkpoints, to the database file)."
+        f"{args.answers} answers of "
+        + (f"{args.answer_tokens} tokens" if args.answer_tokens else "realistic length")
+        + "; bytes = wchar of /proc/self/io (all writes: "
+        "stream logs, WAL, checkpoints into the database file). Page cache dirtied = write_bytes "
+        "(what the file system writes to the disk, in 4 KiB blocks; one block per durable save "
+        "at least, whatever the format)."
     )
     print(f"Passphrase key derivation (scrypt n=2**17, r=8, p=1): {kdf_ms:.0f} ms")
 
@@ -566,6 +622,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--conversations", type=int, default=None, help="default: messages / 100")
     parser.add_argument("--answers", type=int, default=200, help="answers streamed for bytes/token")
     parser.add_argument("--token-rate", type=float, default=30.0, help="tokens per second")
+    parser.add_argument(
+        "--answer-tokens", type=int, default=0, help="fixed answer length (default: realistic)"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
         "--out", type=Path, default=Path(__file__).resolve().parent / "out" / "store_scale"

@@ -100,3 +100,52 @@ def test_data_report_lists_every_file(
     assert report.protection is Protection.KEYRING
     assert report.keyring_backend is not None and "MemoryKeyring" in report.keyring_backend
     assert report.total_size == sum(item.size for item in report.items) > 0
+
+
+def _fts_config(store: Store) -> dict[str, object]:
+    with store._db.reading("test") as conn:
+        return dict(conn.execute("SELECT k, v FROM messages_fts_config").fetchall())
+
+
+def test_a_big_erasure_merges_the_index_and_restores_its_settings(
+    make_store: Callable[..., Store],
+) -> None:
+    store = make_store()
+    before = _fts_config(store)
+    kept = _conversation(store, "Kept zebra")
+    doomed = store.conversations.create("Doomed")
+    parent = None
+    for number in range(30):  # enough to take the delete-then-merge way
+        parent = store.conversations.add_message(
+            doomed.id, parent, Role.USER, f"giraffe number {number}"
+        ).id
+    store.index_now()
+    assert len(store.search("giraffe", limit=100)) == 30
+    assert store.conversations.erase_conversations([doomed.id]) == 1
+    assert store.search("giraffe") == []
+    assert [hit.conversation_id for hit in store.search("zebra")] == [kept]
+    after = _fts_config(store)
+    assert after.get("secure-delete") == before.get("secure-delete") == 1
+    # Merging was paused during the deletion only: the schema's setting (eight segments at a
+    # time) and FTS5's default crisis threshold again.
+    assert after.get("automerge") == before.get("automerge") == 8
+    assert after.get("crisismerge", 16) == before.get("crisismerge", 16) == 16
+    with store._db.reading("test") as conn:
+        conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
+
+
+def test_stale_stream_logs_go_at_set_up_and_live_ones_are_reported(
+    paths: AppPaths, key_store: KeyStore, make_store: Callable[..., Store]
+) -> None:
+    leftover = paths.database_file.with_name("confide.db-stream-3")
+    leftover.write_bytes(b"from an earlier installation")
+    store = make_store()  # first run
+    assert not leftover.exists()
+    conv = store.conversations.create("Report")
+    writer = store.begin_answer(conv.id, None, "m")
+    writer.append("streaming")
+    writer.flush()
+    items = {item.path: item for item in data_report(paths, key_store).items}
+    log = paths.database_file.with_name("confide.db-stream-1")
+    assert items[log].kind is DataKind.DATABASE_JOURNAL and items[log].encrypted
+    writer.finish()

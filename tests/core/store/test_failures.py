@@ -323,3 +323,27 @@ def test_errors_survive_the_trip_to_the_ui_thread() -> None:
     error = StoreError(StoreErrorKind.CORRUPT, "opening: SQLITE_NOTADB", latest_backup=Path("b.db"))
     copy = pickle.loads(pickle.dumps(error))
     assert (copy.kind, copy.detail, copy.latest_backup) == (error.kind, error.detail, Path("b.db"))
+
+
+def test_restoring_a_backup_keeps_answers_of_the_replaced_database_out(
+    paths: AppPaths, make_store: Callable[..., Store]
+) -> None:
+    store = make_store()
+    ids = _seed(store)
+    backup = store.backup_now()
+    writer = store.begin_answer(ids[0], ids[1], "m")
+    writer.append("Streamed after the backup")
+    writer.flush()
+    store._db.close()  # the app dies mid-answer; then the user restores the backup
+
+    moved = restore_backup(paths, backup)
+    assert moved is not None
+    assert list(paths.data_dir.glob("confide.db-stream-*")) == []
+    assert [p.name for p in moved.parent.glob(moved.name + "-stream-*")] == [
+        moved.name + "-stream-1"
+    ]  # kept with the replaced database, like its WAL
+    restored = make_store()
+    _intact(restored, ids)
+    assert _kind(lambda: restored.conversations.get_message(writer.message_id)).kind is (
+        StoreErrorKind.NOT_FOUND
+    )

@@ -20,6 +20,7 @@ from confide.core.store.backups import list_backups
 from confide.core.store.database import Connection, connect
 from confide.core.store.keys import KEYRING_SERVICE, KEYRING_USERNAME, KeyStore
 from confide.core.store.migrations import MIGRATIONS, Migration, check_sequence
+from confide.core.store.streamlog import log_files, log_path
 from tests.core.store.conftest import Clock, MemoryKeyring
 
 VERSIONS = Path(__file__).resolve().parents[2] / "data" / "store_versions"
@@ -42,6 +43,8 @@ GENERATOR = _generator()
 def _install(fixture: Path, paths: AppPaths, keyring_backend: MemoryKeyring) -> KeyStore:
     paths.ensure()
     shutil.copyfile(fixture, paths.database_file)
+    for number, stream_log in log_files(fixture):  # an answer cut off by a crash (v2 on)
+        shutil.copyfile(stream_log, log_path(paths.database_file, number))
     keyring_backend.entries[(KEYRING_SERVICE, KEYRING_USERNAME)] = GENERATOR.FIXTURE_KEY.hex()
     key_store: KeyStore = GENERATOR.write_key_file(paths)
     return key_store
@@ -130,3 +133,33 @@ def test_migrations_are_numbered_without_gaps() -> None:
     check_sequence(MIGRATIONS)
     with pytest.raises(ValueError):
         check_sequence([Migration(1, "a", _add_column), Migration(3, "b", _add_column)])
+
+
+def test_version_2_moves_streaming_out_of_the_database(
+    paths: AppPaths, memory_keyring: MemoryKeyring, clock: Clock
+) -> None:
+    """v1 kept answers being streamed in blobs inside the database: the upgrade stores the one
+    a crash left there (checked against v1.expected.json above), drops the tables, gives
+    their pages back, and erasures still clean a v1 backup taken before the upgrade."""
+    key_store = _install(VERSIONS / "v1.db", paths, memory_keyring)
+    with Store.open(paths, key_store, options=StoreOptions(clock=clock)) as store:
+        with store._db.reading("test") as conn:
+            names = {row[0] for row in conn.execute("SELECT name FROM sqlite_schema")}
+            assert not {"stream_slots", "stream_spills"} & names
+            assert conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
+        deleted = next(
+            c for c in store.conversations.list_conversations(include_deleted=True) if c.deleted_at
+        )
+        assert store.purge_deleted() == 1
+    (backup,) = list_backups(paths.backup_dir)
+    assert backup.schema_version == 1
+    conn = connect(backup.path, GENERATOR.FIXTURE_KEY, create=False)
+    try:
+        assert conn.execute(
+            "SELECT count(*) FROM conversations WHERE id = ?", (deleted.id,)
+        ).fetchone() == (0,)
+        assert {
+            bytes(row[0]).strip(b"\0") for row in conn.execute("SELECT data FROM stream_slots")
+        } == {b""}  # the v1 slots in the backup were zeroed too
+    finally:
+        conn.close()

@@ -11,6 +11,7 @@ import pytest
 from confide.core.paths import AppPaths
 from confide.core.store import KeyStore, MessageStatus, NewAttachment, Role, Store, erasure
 from confide.core.store.database import connect, sidecar_files
+from confide.core.store.streamlog import log_files, read_log
 from tests.core.store.sqlcipher_pages import database_pages, encodings, files_containing, wal_pages
 
 MARKER = "qzxjvmarker7731"
@@ -55,11 +56,17 @@ def _conversation(store: Store, marker: str) -> str:
 
 
 def _all_pages(paths: AppPaths, key: bytes) -> list[bytes]:
+    """Every page of the database, its WAL and backups, and every record of the stream logs
+    (answers being written), decrypted."""
     files = [paths.database_file, *(b for b in paths.backup_dir.glob("*.db"))]
     pages: list[bytes] = []
     for path in files:
         pages += database_pages(path, key)
         pages += wal_pages(path.with_name(path.name + "-wal"), key)
+    for _, log in log_files(paths.database_file):
+        saved = read_log(log, key)
+        if saved is not None:
+            pages += [saved.header, *saved.records]
     return pages
 
 
@@ -117,6 +124,8 @@ def test_erased_conversation_is_gone_from_every_page(
     pages = _all_pages(paths, key)
     assert _count(pages, MARKER) == 0
     assert _count(pages, KEEP) > 0  # the other conversation, untouched and still readable
+    # The stream log held a copy of the last answer streamed: zeroed, not just forgotten.
+    assert [log.stat().st_size for _, log in log_files(paths.database_file)] == [0]
     conn = connect(paths.database_file, key, create=False)
     try:
         assert conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
@@ -135,6 +144,9 @@ def test_deleted_branch_is_gone_from_every_page(
     writer.append(f"Regenerated {MARKER}")
     writer.flush()
     regenerated = writer.finish()
+    ((_, log),) = log_files(paths.database_file)
+    saved = read_log(log, key_store.unlock().current)
+    assert saved is not None and _count(list(saved.records), MARKER) == 1  # control
     follow_up = store.conversations.add_message(
         conv.id, regenerated.id, Role.USER, f"More {MARKER}"
     )
@@ -147,3 +159,4 @@ def test_deleted_branch_is_gone_from_every_page(
     pages = _all_pages(paths, key_store.unlock().current)
     assert _count(pages, MARKER) == 0
     assert _count(pages, KEEP) > 0
+    assert log.stat().st_size == 0

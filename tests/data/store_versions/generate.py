@@ -12,7 +12,8 @@ unchanged, and still found by search.
 
 The databases are encrypted like real ones, with the fixed key below (it protects only this
 made-up content). The file is left exactly as a crashed app would leave it, with one answer
-still "streaming", so recovery is tested across versions too.
+still "streaming", so recovery is tested across versions too. From version 2 on, that answer
+is in a stream log next to the database, copied as ``v<N>.db-stream-<n>``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from confide.core.store.clock import to_iso, to_millis
 from confide.core.store.database import Database
 from confide.core.store.keys import KeyFileData, Protection, key_check
 from confide.core.store.migrations import LATEST_VERSION, migrate
+from confide.core.store.streamlog import log_files, log_path
 
 FIXTURE_KEY = bytes.fromhex("c0ffee00" * 8)
 HERE = Path(__file__).resolve().parent
@@ -223,6 +225,8 @@ def generate(target_dir: Path = HERE) -> Path:
         _fill(store)
         db.close()  # as if the app had been killed: one answer is still "streaming"
         shutil.copyfile(paths.database_file, database_out)
+        for number, stream_log in log_files(paths.database_file):
+            shutil.copyfile(stream_log, log_path(database_out, number))
 
         previous = keyring.get_keyring()
         backend = MemoryKeyring()

@@ -9,9 +9,11 @@ Why these settings:
 * SQLCipher 4 with a raw 256-bit key (``x'…'``): no passphrase KDF inside SQLCipher, because
   the key is either random (keyring) or already stretched with scrypt (see ``keys.py``).
   Every page, the WAL and the FTS index are encrypted; there is no plaintext header.
-* 1 KiB pages. A streamed answer is saved once a second, and SQLite writes whole pages: with
-  4 KiB pages every save costs >= 4 KiB (>130 bytes per token at 30 tokens/s); with 1 KiB pages
-  it costs about one KiB. The price is ~8 % space for SQLCipher's per-page IV and HMAC.
+* 1 KiB pages. SQLite writes whole pages, and saving a finished answer touches about ten
+  (the row, its overflow, three index leaves, the conversation, the index queue, page 1 and a
+  pointer-map page): ~13 KiB with 1 KiB pages, several times that with 4 KiB pages. The
+  periodic saves of an answer being streamed do not go through SQLite at all (see
+  ``streamlog.py``). The price is ~8 % space for SQLCipher's per-page IV and HMAC.
 * WAL + ``synchronous=FULL``: a committed user message survives a power cut, not just a crash.
 * ``locking_mode=EXCLUSIVE``: a second Confide cannot open the same data behind our back (it
   gets ``LOCKED``), and SQLite keeps the WAL index in process memory, so no ``-shm`` file.

@@ -45,7 +45,12 @@ def delete_conversation(conn: Connection, conversation_id: str) -> int:
 
 
 def zero_slots(conn: Connection, keep: set[int]) -> None:
-    """Overwrites every stream slot except ``keep`` (slots of answers being written)."""
+    """Overwrites every stream slot except ``keep``: schema 1 only (backups taken before the
+    upgrade); since schema 2, answers stream to log files (streamlog.py)."""
+    if not conn.execute(
+        "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'stream_slots'"
+    ).fetchone():
+        return
     for slot_id, size in conn.execute("SELECT id, length(data) FROM stream_slots").fetchall():
         if slot_id not in keep:
             write_blob(conn, "stream_slots", "data", slot_id, 0, bytes(size))

@@ -4,7 +4,9 @@ New messages are queued in ``fts_pending`` (by a trigger, in the same transactio
 them) and indexed later, many per transaction: FTS5 writes a new index segment per
 transaction and merges segments as they pile up, so indexing answer by answer writes far more
 than saving the answers themselves. At 100 000 messages, batches of 128 instead of 32 cut the
-bytes written per streamed token from ~128 to ~96 (bench/store_scale.py set-up).
+bytes written per streamed token from ~128 to ~96 (bench/store_scale.py set-up). How much
+merging each batch causes grows with the number of segment levels; since schema 2 the index
+merges eight segments at a time rather than four (see schema_v2.py).
 
 Nothing is ever missing from search results: ``search`` indexes the queue first.
 """

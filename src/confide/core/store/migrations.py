@@ -20,7 +20,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from confide.core.store import schema_v1
+from confide.core.store import schema_v1, schema_v2
 from confide.core.store.clock import Clock
 from confide.core.store.database import Connection, Database
 from confide.core.store.errors import StoreError, StoreErrorKind
@@ -37,7 +37,10 @@ class Migration:
     foreign_keys_off: bool = False
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", schema_v1.apply),)
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", schema_v1.apply),
+    Migration(2, "stream logs replace stream slots", schema_v2.apply),
+)
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

@@ -9,13 +9,14 @@ from pathlib import Path
 from confide.core.paths import AppPaths
 from confide.core.store.database import sidecar_files
 from confide.core.store.keys import KeyStore, Protection
+from confide.core.store.streamlog import log_files
 
 
 class DataKind(enum.Enum):
     DATABASE = "database"
     """Conversations, attachments, presets, settings and the search index."""
     DATABASE_JOURNAL = "database_journal"
-    """The database's write-ahead log; encrypted like the database."""
+    """The database's write-ahead log, and the logs of answers being written; encrypted."""
     KEY_INFO = "key_info"
     """Key check value, scrypt salt and (with a passphrase) the wrapped key."""
     BACKUP = "backup"
@@ -66,6 +67,8 @@ def data_report(paths: AppPaths, key_store: KeyStore) -> DataReport:
     add(DataKind.DATABASE, paths.database_file, True)
     for sidecar in sidecar_files(paths.database_file):
         add(DataKind.DATABASE_JOURNAL, sidecar, True)
+    for _, stream_log in log_files(paths.database_file):
+        add(DataKind.DATABASE_JOURNAL, stream_log, True)
     add(DataKind.KEY_INFO, key_store.key_file, False)
     for path in _files_under(paths.backup_dir):
         add(DataKind.BACKUP, path, True)

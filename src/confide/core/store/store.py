@@ -30,12 +30,18 @@ from pathlib import Path
 from types import TracebackType
 
 from confide.core.paths import AppPaths
-from confide.core.store import archive, backups, erasure, export
+from confide.core.store import archive, backups, erasure, export, streamlog
 from confide.core.store.archive import ArchiveCounts
 from confide.core.store.backups import BackupInfo
 from confide.core.store.clock import Clock, system_clock
 from confide.core.store.conversations import ConversationStore
-from confide.core.store.database import BUSY_TIMEOUT_S, Database, probe_writable, sidecar_files
+from confide.core.store.database import (
+    BUSY_TIMEOUT_S,
+    Database,
+    os_error,
+    probe_writable,
+    sidecar_files,
+)
 from confide.core.store.errors import StoreError, StoreErrorKind
 from confide.core.store.export import ExportLabels
 from confide.core.store.indexing import BATCH_THRESHOLD, SearchIndexer
@@ -84,7 +90,7 @@ class Store:
             monotonic=options.monotonic,
             on_finished=self._message_saved,
         )
-        self._eraser = erasure.SecureEraser(db, paths.backup_dir, self._slots.busy_slots)
+        self._eraser = erasure.SecureEraser(db, paths.backup_dir, self._slots.wipe_idle)
         self.conversations = ConversationStore(
             db, clock, self._eraser, live=self._slots, on_saved=self._message_saved
         )
@@ -120,6 +126,10 @@ class Store:
         for leftover in (database, *sidecar_files(database)):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
+        try:
+            streamlog.remove_all(database)
+        except OSError as exc:
+            raise os_error(exc, "clearing the data folder") from exc
         key = key_store.create(protection, passphrase)
         db = Database.open(
             database,
@@ -332,6 +342,7 @@ class Store:
     def rotate_key(self, passphrase: str | None = None) -> None:
         """New random key for the database and its backups (passphrase mode: confirm it)."""
         self._require_idle()
+        self._slots.wipe_idle()  # encrypted with the old key; they only hold finished answers
         old = self._db.key
         fresh = self.key_store.begin_rotation(old, passphrase)
         self._finish_rotation(old, fresh)
@@ -381,6 +392,7 @@ class Store:
         except StoreError as exc:
             log.warning("closing: could not finish pending work: %s", exc.kind.value)
         finally:
+            self._slots.close_logs()
             self._db.close()
 
     @property

@@ -811,17 +811,19 @@ class ChatPage(QWidget):
         anchor_top = self.view.visualRect(anchor).top()
         self._sliding = True
         try:
+            # The model's step (a third of its window): one layout of the window's rows, and
+            # height estimates for the rows that enter, fit in a frame with the painting.
+            step = self.transcript.slide_step
             if earlier:
-                self.transcript.load_earlier(SLIDE_STEP)
+                self.transcript.load_earlier(step)
             else:
-                self.transcript.load_later(SLIDE_STEP)
+                self.transcript.load_later(step)
             self.view.doItemsLayout()
-            for row in range(self.transcript.rowCount()):
-                if self.transcript.entry_at(row) is anchor_entry:
-                    moved = self.view.visualRect(self.transcript.index(row)).top() - anchor_top
-                    bar = self.view.verticalScrollBar()
-                    bar.setValue(bar.value() + moved)
-                    break
+            row = self.transcript.row_of(anchor_entry)
+            if row is not None:
+                moved = self.view.visualRect(self.transcript.index(row)).top() - anchor_top
+                bar = self.view.verticalScrollBar()
+                bar.setValue(bar.value() + moved)
         finally:
             self._sliding = False
 
@@ -836,8 +838,9 @@ class ChatPage(QWidget):
         last_row = last.row() if isinstance(last, QModelIndex) else last
         if not isinstance(last_row, int) or last_row < row:
             return
-        # Heights change as text streams in; tell the view to lay the row out again.
-        self.delegate.sizeHintChanged.emit(self.transcript.index(row))
+        # Heights change as text streams in: the view lays the list out again when the
+        # row's height changed (a new line), and otherwise repaints only that row.
+        self.delegate.row_changed(self.transcript.index(row))
         self._update_jump_button()
         if self._follow_tail:
             QTimer.singleShot(0, self.view.scrollToBottom)

@@ -3,12 +3,20 @@
 Rows the view has not painted yet get an estimated height (cheap, from the text length), so
 a long conversation opens without laying out thousands of documents. A painted row builds
 its documents once per (entry revision, width); when its real height differs from the
-estimate the view is told, and only then lays the list out again.
+estimate the view is told, and only then lays the list out again: once for all the rows
+corrected in a turn of the event loop, keeping the text the user reads where it is.
+
+The view asks every row's height on every layout, so heights and row geometry are cached per
+(entry revision, width); painting draws only the part of a row inside the area being
+repainted (after a scroll, the strip that came into view).
 """
 
 from __future__ import annotations
 
+import bisect
 import enum
+import itertools
+import time
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import (
@@ -63,6 +71,9 @@ MAX_READING_WIDTH = 820
 RADIUS = 12.0
 SECTION_GAP = 6.0
 ERROR_COLOUR = "#c94040"
+PREFETCH_ROWS = 4  # rows rendered ahead, in each direction
+PREFETCH_BUDGET_S = 0.004  # GUI-thread time prefetching may take per turn of the event loop
+MAX_CACHED_ROWS = 400  # rows whose laid-out documents are kept (more than the window's screens)
 
 
 class MessageAction(str, enum.Enum):
@@ -88,6 +99,54 @@ class _RowDocs:
     body: DocumentStack
     tail: SafeDocument | None
     thinking: SafeDocument | None
+    # Where the parts sit, kept while nothing it depends on changed (see _geometry).
+    geometry: _Geometry | None = None
+    geometry_key: tuple[object, ...] = ()
+    gap: float = 0.0  # between body documents, as in the DocumentStack
+    # Bottom edge of each body document, extended as documents are appended while an answer
+    # streams (adding up hundreds of heights on every delivery made streaming cost grow
+    # with the square of the answer's length).
+    ends: list[float] = field(default_factory=list)
+    ends_first: SafeDocument | None = None
+
+    def body_ends(self) -> list[float]:
+        documents = self.body.documents
+        first = documents[0] if documents else None
+        if first is not self.ends_first or len(self.ends) > len(documents):
+            self.ends, self.ends_first = [], first  # the stack was rebuilt, not appended to
+        for document in documents[len(self.ends) :]:
+            top = self.ends[-1] + self.gap if self.ends else 0.0
+            self.ends.append(top + document.size().height())
+        return self.ends
+
+    @property
+    def body_height(self) -> float:
+        ends = self.body_ends()
+        return ends[-1] if ends else 0.0
+
+    def visible_body(self, top: float, bottom: float) -> list[tuple[float, SafeDocument]]:
+        """The body documents overlapping [top, bottom] (body coordinates), with their tops."""
+        ends = self.body_ends()
+        documents = self.body.documents
+        placed = []
+        for i in range(bisect.bisect_left(ends, top), len(documents)):
+            start = ends[i - 1] + self.gap if i else 0.0
+            if start > bottom:
+                break
+            placed.append((start, documents[i]))
+        return placed
+
+
+@dataclass(frozen=True)
+class _Fonts:
+    """The fonts and measurements rows use, worked out once per font."""
+
+    font: QFont
+    small: QFont
+    line_spacing: float
+    average_char: float
+    small_height: float
+    small_metrics: QFontMetricsF
 
 
 @dataclass
@@ -114,9 +173,12 @@ class MessageDelegate(QStyledItemDelegate):
     def __init__(self, view: QAbstractItemView, parent: QObject | None = None) -> None:
         super().__init__(parent or view)
         self._view = view
-        self._docs: dict[int, _RowDocs] = {}
+        self._docs: dict[int, _RowDocs] = {}  # oldest use first: the first to be dropped
         self._reported: dict[int, int] = {}  # uid -> height last given to the view
-        self._stale: set[int] = set()  # rows whose real height differs from what we reported
+        # uid -> (revision, column width, row height): the view asks every row's height on
+        # every layout, so answering must cost a dictionary look-up, not a text measurement.
+        self._heights: dict[int, tuple[int, int, int]] = {}
+        self._stale: set[int] = set()  # uids whose real height differs from what we reported
         self._announce = QTimer(self)
         self._announce.setSingleShot(True)
         self._announce.setInterval(0)
@@ -127,7 +189,13 @@ class MessageDelegate(QStyledItemDelegate):
         self._prefetch.setSingleShot(True)
         self._prefetch.setInterval(0)
         self._prefetch.timeout.connect(self._prefetch_next)
+        self._changed_rows: set[int] = set()  # rows the model changed, to measure again
+        self._recheck = QTimer(self)
+        self._recheck.setSingleShot(True)
+        self._recheck.setInterval(0)
+        self._recheck.timeout.connect(self._check_changed_rows)
         self._thumbnails: dict[int, list[QPixmap]] = {}
+        self._fonts_cache: _Fonts | None = None
         self.answering = False  # while an answer streams, actions that would ask again wait
         self.highlight = ""  # words the find bar is looking for
 
@@ -145,6 +213,24 @@ class MessageDelegate(QStyledItemDelegate):
         small.setPointSizeF(max(font.pointSizeF() * 0.86, 7.0))
         return small
 
+    def _fonts(self, font: QFont) -> _Fonts:
+        cached = self._fonts_cache
+        if cached is not None and cached.font == font:
+            return cached
+        metrics = QFontMetricsF(font)
+        small = self._small_font(font)
+        small_metrics = QFontMetricsF(small)
+        cached = _Fonts(
+            QFont(font),
+            small,
+            metrics.lineSpacing(),
+            max(metrics.averageCharWidth(), 1.0),
+            small_metrics.height(),
+            small_metrics,
+        )
+        self._fonts_cache = cached
+        return cached
+
     def _body_width(self, entry: TranscriptEntry) -> float:
         _, column = self._column()
         return (column * USER_MAX_FRACTION if entry.role == "user" else column) - 2 * PAD
@@ -154,28 +240,55 @@ class MessageDelegate(QStyledItemDelegate):
         return model if isinstance(model, TranscriptModel) else None
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        entry = index.data(TranscriptRole.ENTRY)
-        if not isinstance(entry, TranscriptEntry):
+        model = self._model(index)
+        if model is None or not 0 <= index.row() < model.rowCount():
             return QSize(0, 0)
-        _, column = self._column()
-        docs = self._docs.get(entry.uid)
-        if docs is not None and docs.revision == entry.revision and docs.width == int(column):
-            height = self._geometry(option, entry, docs).height
+        entry = model.entry_at(index.row())
+        _, column_f = self._column()
+        column = int(column_f)
+        known = self._heights.get(entry.uid)
+        if known is not None and known[1] == column and known[0] == entry.revision:
+            total = known[2]
         else:
-            height = self._estimate(option, entry)
-        total = int(height) + 2 * OUTER_V
+            total = self._height(option, index, entry, column, known)
         self._reported[entry.uid] = total
-        return QSize(int(column), total)
+        return QSize(column, total)
+
+    def _height(
+        self,
+        option: QStyleOptionViewItem,
+        index: Index,
+        entry: TranscriptEntry,
+        column: int,
+        known: tuple[int, int, int] | None,
+    ) -> int:
+        """The row's height: exact when its documents are current, else the best guess."""
+        docs = self._docs.get(entry.uid)
+        if entry.status is EntryStatus.STREAMING and docs is not None:
+            # The answer being written is on screen: it is laid out for the coming paint
+            # anyway, and an estimate would make the row jump between two heights.
+            docs = self._documents(option, index)
+        if docs is not None and docs.revision == entry.revision and docs.width == column:
+            total = int(self._geometry(option, entry, docs).height) + 2 * OUTER_V
+            self._heights[entry.uid] = (entry.revision, column, total)
+        elif known is not None and known[1] == column:
+            # Changed since it was measured (a version switched, a status): the old height
+            # is a far better guess than the text length; its paint will correct it.
+            total = known[2]
+        else:
+            total = int(self._estimate(option, entry)) + 2 * OUTER_V
+            self._heights[entry.uid] = (entry.revision, column, total)
+        return total
 
     def _estimate(self, option: QStyleOptionViewItem, entry: TranscriptEntry) -> float:
-        metrics = QFontMetricsF(option.font)
-        per_line = max(int(self._body_width(entry) / max(metrics.averageCharWidth(), 1.0)), 8)
+        fonts = self._fonts(option.font)
+        per_line = max(int(self._body_width(entry) / fonts.average_char), 8)
         lines = sum(1 + len(line) // per_line for line in entry.content.split("\n"))
-        small = QFontMetricsF(self._small_font(option.font)).height()
+        small = fonts.small_height
         chrome = 2 * PAD + (0 if entry.role == "user" else 2 * (small + 4)) + small + 6
         if entry.images:
             chrome += THUMBNAIL + SECTION_GAP
-        return lines * metrics.lineSpacing() + chrome
+        return lines * fonts.line_spacing + chrome
 
     def _documents(self, option: QStyleOptionViewItem, index: Index) -> _RowDocs | None:
         entry = index.data(TranscriptRole.ENTRY)
@@ -184,16 +297,21 @@ class MessageDelegate(QStyledItemDelegate):
             return None
         _, column = self._column()
         width = self._body_width(entry)
-        docs = self._docs.get(entry.uid)
+        docs = self._docs.pop(entry.uid, None)
         if docs is not None and docs.revision == entry.revision and docs.width == int(column):
+            self._docs[entry.uid] = docs  # most recently used: dropped last
             return docs
         if docs is None or docs.width != int(column):
-            gap = QFontMetricsF(option.font).lineSpacing() * 0.5
-            docs = _RowDocs(-1, int(column), DocumentStack(option.font, width, gap), None, None)
-            self._docs[entry.uid] = docs
-        if len(self._docs) > 600:  # long chats: keep what is near the screen, not everything
-            self._docs = {uid: d for uid, d in self._docs.items() if uid == entry.uid}
-            self._docs[entry.uid] = docs
+            gap = self._fonts(option.font).line_spacing * 0.5
+            docs = _RowDocs(
+                -1, int(column), DocumentStack(option.font, width, gap), None, None, gap=gap
+            )
+        self._docs[entry.uid] = docs
+        if len(self._docs) > MAX_CACHED_ROWS:
+            # Long chats: keep the rows used most recently (those on and near the screen);
+            # dropping everything at once would make the next frames rebuild what is shown.
+            for uid in list(itertools.islice(self._docs, len(self._docs) - MAX_CACHED_ROWS)):
+                del self._docs[uid]
         self._fill(option, entry, model, docs, width)
         docs.revision = entry.revision
         return docs
@@ -232,7 +350,7 @@ class MessageDelegate(QStyledItemDelegate):
             else:
                 docs.tail = None
         if entry.thinking and entry.role != "user" and entry.thinking_expanded:
-            thinking = new_document(self._small_font(option.font), width)
+            thinking = new_document(self._fonts(option.font).small, width)
             thinking.setPlainText(entry.thinking.strip())
             docs.thinking = thinking
         else:
@@ -241,9 +359,31 @@ class MessageDelegate(QStyledItemDelegate):
     def _geometry(
         self, option: QStyleOptionViewItem, entry: TranscriptEntry, docs: _RowDocs
     ) -> _Geometry:
+        """Where the row's parts sit. Worked out again only when something it depends on
+        changed: painting a row on every frame of a scroll must not re-measure it."""
         left, column = self._column()
-        small_font = self._small_font(option.font)
-        small = QFontMetricsF(small_font).height()
+        fonts = self._fonts(option.font)
+        key = (
+            docs.revision,
+            entry.revision,
+            left,
+            column,
+            fonts.font,
+            self.answering,
+            entry.status,
+            entry.message_id,
+            entry.siblings,
+        )
+        if docs.geometry is not None and docs.geometry_key == key:
+            return docs.geometry
+        geometry = self._measure(entry, docs, left, column, fonts)
+        docs.geometry, docs.geometry_key = geometry, key
+        return geometry
+
+    def _measure(
+        self, entry: TranscriptEntry, docs: _RowDocs, left: float, column: float, fonts: _Fonts
+    ) -> _Geometry:
+        small = fonts.small_height
         is_user = entry.role == "user"
         thumbnails = self._thumbnail_sizes(entry) if is_user else []
         strip = sum(size.width() for size in thumbnails) + 6.0 * max(len(thumbnails) - 1, 0)
@@ -273,7 +413,7 @@ class MessageDelegate(QStyledItemDelegate):
                 if docs.thinking is not None:
                     thinking = QRectF(x, y, body_width, docs.thinking.size().height())
                     y += thinking.height() + SECTION_GAP
-        body = QRectF(x, y, body_width, docs.body.height)
+        body = QRectF(x, y, body_width, docs.body_height)
         y += body.height()
         if docs.tail is not None:
             if docs.body.documents:
@@ -289,7 +429,7 @@ class MessageDelegate(QStyledItemDelegate):
         # does not change height when they appear.
         actions: list[tuple[str, QRectF, str]] = []
         line_top = OUTER_V + height + 2
-        metrics = QFontMetricsF(small_font)
+        metrics = fonts.small_metrics
         cursor = bubble.left() + (0 if is_user else PAD)
         for action, label in self._action_labels(entry):
             width = metrics.horizontalAdvance(label) + 4
@@ -422,21 +562,19 @@ class MessageDelegate(QStyledItemDelegate):
         if docs is None or not isinstance(entry, TranscriptEntry):
             return
         geometry = self._geometry(option, entry, docs)
-        exact = int(geometry.height) + 2 * OUTER_V
-        if self._reported.get(entry.uid) != exact:
-            self._stale.add(index.row())
-            self._announce.start()
+        self._measured(entry, docs.width, int(geometry.height) + 2 * OUTER_V)
         if not self._prefetch.isActive():
             self._prefetch.start()
 
-        # Only the part of the row inside the viewport is drawn: a long answer is one row,
-        # mostly off screen, and drawing all of it on every update is what makes chats crawl.
-        visible = QRectF(self._view.viewport().rect()).translated(0, -option.rect.top())
+        # Only the part of the row inside the viewport, and inside the area being repainted,
+        # is drawn: a long answer is one row, mostly off screen, and drawing all of it on
+        # every update is what makes chats crawl.
+        visible = self._repainted(painter).translated(0, -option.rect.top())
         painter.save()
         painter.translate(0, option.rect.top())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = option.palette
-        small = self._small_font(option.font)
+        small = self._fonts(option.font).small
         muted = palette.color(QPalette.ColorRole.PlaceholderText)
         if entry.role == "user":
             highlight = palette.color(QPalette.ColorRole.Highlight)
@@ -476,7 +614,10 @@ class MessageDelegate(QStyledItemDelegate):
                 self.highlight,
             )
         text_colour = palette.color(QPalette.ColorRole.Text)
-        for top, document in docs.body.positions():
+        body_top = geometry.body.top()
+        for top, document in docs.visible_body(
+            visible.top() - body_top, visible.bottom() - body_top
+        ):
             at = geometry.body.topLeft() + QPointF(0, top)
             _draw(painter, document, at, palette, text_colour, visible, self.highlight)
         if geometry.tail is not None and docs.tail is not None:
@@ -499,6 +640,19 @@ class MessageDelegate(QStyledItemDelegate):
             painter.drawPixmap(rect.topLeft(), pixmap)
         self._paint_actions(painter, option, index, geometry, small)
         painter.restore()
+
+    def _repainted(self, painter: QPainter) -> QRectF:
+        """The part of the viewport this paint covers (after a scroll, only the strip that
+        came into view; while an answer streams, only its row), in viewport coordinates."""
+        viewport = QRectF(self._view.viewport().rect())
+        engine = painter.paintEngine()
+        region = engine.systemClip() if engine is not None else None
+        if region is None or region.isEmpty():
+            return viewport
+        to_viewport, invertible = painter.deviceTransform().inverted()
+        if not invertible:
+            return viewport
+        return viewport.intersected(to_viewport.mapRect(QRectF(region.boundingRect())))
 
     def _paint_actions(
         self,
@@ -528,36 +682,124 @@ class MessageDelegate(QStyledItemDelegate):
             painter.setPen(muted if action == "" else link)
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
 
+    def _measured(self, entry: TranscriptEntry, column: int, exact: int) -> None:
+        """Records a row's real height; if the view was told another, it lays out again."""
+        self._heights[entry.uid] = (entry.revision, column, exact)
+        reported = self._reported.get(entry.uid)
+        if reported is not None and reported != exact:
+            self._stale.add(entry.uid)
+            self._announce.start()
+
     def _prefetch_next(self) -> None:
-        model = self._view.model()
-        viewport = self._view.viewport().rect()
+        """Renders rows just above and below the screen, within a few milliseconds per turn
+        of the event loop, and corrects their heights before they scroll into view."""
+        model = self._model_of_view()
         if model is None or not model.rowCount():
             return
+        viewport = self._view.viewport().rect()
         first = self._view.indexAt(viewport.topLeft() + QPoint(1, 1))
         last = self._view.indexAt(viewport.bottomLeft() + QPoint(1, -1))
         top = first.row() if first.isValid() else 0
         bottom = last.row() if last.isValid() else model.rowCount() - 1
         option = QStyleOptionViewItem()
         self._view.initViewItemOption(option)
-        for row in (*range(bottom + 1, bottom + 4), *range(top - 1, top - 3, -1)):
+        _, column = self._column()
+        started = time.perf_counter()
+        rows = itertools.chain.from_iterable(
+            itertools.zip_longest(
+                range(bottom + 1, bottom + 1 + PREFETCH_ROWS),
+                range(top - 1, top - 1 - PREFETCH_ROWS, -1),
+            )
+        )
+        for row in rows:
+            if row is None or not 0 <= row < model.rowCount():
+                continue
+            entry = model.entry_at(row)
+            docs = self._docs.get(entry.uid)
+            if docs is not None and docs.revision == entry.revision and docs.width == int(column):
+                continue
+            index = model.index(row, 0)
+            docs = self._documents(option, index)
+            if docs is not None:
+                height = int(self._geometry(option, entry, docs).height) + 2 * OUTER_V
+                self._measured(entry, docs.width, height)
+            if time.perf_counter() - started > PREFETCH_BUDGET_S:
+                self._prefetch.start()  # come back for the rest on the next turn
+                return
+
+    def row_changed(self, index: Index) -> None:
+        """The model changed a row (an answer streaming in). The list is laid out again only
+        when the row's height changed; otherwise only the row itself is repainted (the
+        model's change signal does that). Checked on the next turn of the event loop, once
+        for all the changes made until then; a row off screen is measured when it is back."""
+        if index.isValid():
+            self._changed_rows.add(index.row())
+            self._recheck.start()
+
+    def _check_changed_rows(self) -> None:
+        rows, self._changed_rows = self._changed_rows, set()
+        model = self._model_of_view()
+        if model is None:
+            return
+        option = QStyleOptionViewItem()
+        self._view.initViewItemOption(option)
+        viewport = self._view.viewport().rect()
+        for row in sorted(rows):
             if not 0 <= row < model.rowCount():
                 continue
             index = model.index(row, 0)
-            entry = index.data(TranscriptRole.ENTRY)
-            docs = self._docs.get(entry.uid) if isinstance(entry, TranscriptEntry) else None
-            if isinstance(entry, TranscriptEntry) and (
-                docs is None or docs.revision != entry.revision
-            ):
-                self._documents(option, index)
-                self._prefetch.start()  # one row per turn; come back for the next
-                return
+            entry = model.entry_at(row)
+            reported = self._reported.get(entry.uid)
+            if reported is None or not self._view.visualRect(index).intersects(viewport):
+                continue  # never laid out yet, or off screen: measured when it is shown
+            docs = self._documents(option, index)
+            if docs is None:
+                continue
+            exact = int(self._geometry(option, entry, docs).height) + 2 * OUTER_V
+            self._heights[entry.uid] = (entry.revision, docs.width, exact)
+            if exact != reported:
+                self.sizeHintChanged.emit(index)
+
+    def _model_of_view(self) -> TranscriptModel | None:
+        model = self._view.model()
+        return model if isinstance(model, TranscriptModel) else None
 
     def _announce_changes(self) -> None:
-        model = self._view.model()
-        rows, self._stale = self._stale, set()
-        for row in sorted(rows):
-            if model is not None and row < model.rowCount():
-                self.sizeHintChanged.emit(model.index(row, 0))
+        """Lays the rows out again once for every row whose height was corrected, keeping
+        what the user reads where it is: a row above the screen that grew must not push
+        the text under the user's eyes down, and a view at the bottom stays at the bottom."""
+        stale, self._stale = self._stale, set()
+        model = self._model_of_view()
+        if model is None or not stale or not model.rowCount():
+            return
+        view = self._view
+        bar = view.verticalScrollBar()
+        at_bottom = bar.value() >= bar.maximum()
+        anchor_entry: TranscriptEntry | None = None
+        anchor_top = 0
+        height = view.viewport().height()
+        y = 1
+        while y < height:  # the first row on screen whose own height is unchanged
+            index = view.indexAt(QPoint(1, y))
+            if not index.isValid():
+                break
+            rect = view.visualRect(index)
+            entry = model.entry_at(index.row())
+            if entry.uid not in stale:
+                anchor_entry, anchor_top = entry, rect.top()
+                break
+            y = rect.bottom() + 1
+        view.doItemsLayout()  # one layout, whatever the number of rows corrected
+        if at_bottom:
+            bar.setValue(bar.maximum())
+            return
+        if anchor_entry is None:
+            return
+        row = model.row_of(anchor_entry)
+        if row is not None:
+            moved = view.visualRect(model.index(row, 0)).top() - anchor_top
+            if moved:
+                bar.setValue(bar.value() + moved)
 
     # -- clicks ---------------------------------------------------------------------------------
 
@@ -629,6 +871,8 @@ class MessageDelegate(QStyledItemDelegate):
     def forget_layouts(self) -> None:
         self._docs.clear()
         self._reported.clear()
+        self._heights.clear()
+        self._stale.clear()
         self._thumbnails.clear()
 
 
