@@ -188,8 +188,9 @@ def test_search_jumps_to_the_message(
     qtbot.waitUntil(lambda: dialog.results_model.rowCount() == 1, timeout=5000)
     dialog.search.setFocus()
     qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: len(entries(window)) == 2, timeout=5000)
-    assert window.chat.view.currentIndex().row() == 1
+    # The message is revealed once the whole conversation is loaded (right after it shows).
+    qtbot.waitUntil(lambda: window.chat.view.currentIndex().row() == 1, timeout=5000)
+    assert [e.role for e in entries(window)] == ["user", "assistant"]
     assert not dialog.isVisible()
 
 
