@@ -39,9 +39,10 @@ class SearchIndexer:
         if self.queued() >= self._threshold:
             self.index_queued()
 
-    def index_queued(self) -> int:
-        """Indexes every queued message; returns how many. Works in chunks, so that even a
-        restored backup (whose index was left out, see backups.py) never loads everything."""
+    def index_queued(self, chunk: int = _CHUNK) -> int:
+        """Indexes every queued message, ``chunk`` per transaction; returns how many. Works in
+        chunks, so that even a restored backup (whose index was left out, see backups.py)
+        never loads everything."""
         with self._db.reading("checking the search index") as conn:
             if conn.execute("SELECT 1 FROM fts_pending LIMIT 1").fetchone() is None:
                 self._queued = 0
@@ -53,7 +54,7 @@ class SearchIndexer:
                     "SELECT p.message_seq, m.content FROM fts_pending p"
                     " CROSS JOIN messages m ON m.seq = p.message_seq"
                     " ORDER BY p.message_seq LIMIT ?",
-                    (_CHUNK,),
+                    (chunk,),
                 ).fetchall()
                 for seq, content in rows:
                     conn.execute(
@@ -64,7 +65,7 @@ class SearchIndexer:
                     "DELETE FROM fts_pending WHERE message_seq = ?", [(r[0],) for r in rows]
                 )
             done += len(rows)
-            if len(rows) < _CHUNK:
+            if len(rows) < chunk:
                 break
         with self._db.reading("counting unindexed messages") as conn:
             self._queued = int(conn.execute("SELECT count(*) FROM fts_pending").fetchone()[0])

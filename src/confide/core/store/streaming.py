@@ -6,8 +6,8 @@ finished answer (complete, stopped or failed) is written once, as one new ``mess
 The periodic saves go to a *stream log* (``streamlog.py``): a small encrypted append-only
 file next to the database, one per answer being written, reused answer after answer. Each
 save appends one record with just the new text and flushes it to the disk. That costs the
-text plus ~100 bytes, where a save into the database would cost a whole 1 KiB page twice
-(WAL frame, then checkpoint): at 30 tokens/s, ~7 instead of ~37 bytes per token. (Below the
+text plus ~50 bytes, where a save into the database would cost a whole 1 KiB page twice
+(WAL frame, then checkpoint): at 30 tokens/s, ~6 instead of ~37 bytes per token. (Below the
 file system, any durable save costs at least one 4 KiB block; that is true of both.) The
 growing answer is never rewritten, and no row or index is touched until the answer is done.
 
