@@ -5,7 +5,7 @@ that grows with the answer) divided by the render CPU of showing the final text 
 fresh view (target <= 3); the longest event-loop stall seen by a 5 ms QTimer probe (target
 < 50 ms); peak RSS. Also printed, for information: the GUI thread's whole CPU including
 painting the window ~30 times a second, which a display refresh costs whatever the text.
-Updates arrive as the chat page receives them: coalesced, about 30 a second.
+Updates arrive as the chat page receives them: coalesced, 20 a second.
 Last line: one JSON object.
 
     python bench/render_stream.py [--tokens 8000] [--rate 500]
@@ -32,11 +32,12 @@ from confide.core.markdown import sample_answer
 from confide.core.settings import PreferencesStore
 from confide.ui.chat.chat_page import ChatPage
 from confide.ui.chat.message_delegate import MessageDelegate
+from confide.ui.chat.session import STREAM_INTERVAL_S
 from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry, TranscriptModel
 from confide.ui.store_gateway import StoreGateway
 from confide.ui.tasks import TaskRunner
 
-DELIVERIES_PER_SECOND = 30
+DELIVERIES_PER_SECOND = round(1 / STREAM_INTERVAL_S)  # as the chat delivers them
 
 
 class RenderMeter:
@@ -89,7 +90,9 @@ def paint(page: ChatPage) -> None:
     page.view.viewport().repaint()  # what the next display refresh would do
 
 
-def stream(page: ChatPage, text: str, rate: float) -> tuple[float, float]:
+def stream(
+    page: ChatPage, text: str, rate: float, back_to_back: bool = False
+) -> tuple[float, float]:
     """Returns (GUI-thread CPU seconds spent, longest stall in ms).
 
     The view repaints on its own, as in the app (the model's change signals schedule it);
@@ -127,7 +130,7 @@ def stream(page: ChatPage, text: str, rate: float) -> tuple[float, float]:
             QTimer.singleShot(100, done.quit)  # let the last paint happen
 
     feeder = QTimer()
-    feeder.setInterval(int(1000 / DELIVERIES_PER_SECOND))
+    feeder.setInterval(0 if back_to_back else int(1000 / DELIVERIES_PER_SECOND))
     feeder.timeout.connect(deliver)
     probe_timer.start()
     started = time.thread_time()
@@ -186,6 +189,12 @@ def main() -> None:
         stream_page = make_page(runner, Path(folder), gateways)
         stream_total, stall_ms = stream(stream_page, text, args.rate)
         stream_cpu = meter.take()
+        # The same deliveries with no pause between them: the same work, done while the
+        # processor is busy. Shows how much of the ratio is the streaming itself and how much
+        # the cost of waking up, 20 times a second, to small pieces of work.
+        burst_page = make_page(runner, Path(folder), gateways)
+        stream(burst_page, text, args.rate, back_to_back=True)
+        burst_cpu = meter.take()
     for gateway in gateways:
         gateway.close()
     runner.shutdown()
@@ -202,6 +211,10 @@ def main() -> None:
     print(f"render CPU while streaming      {stream_cpu * 1000:8.1f} ms  (Markdown + layout)")
     print(f"render CPU of the final, once   {once_cpu * 1000:8.1f} ms")
     print(f"ratio (target <= 3)             {ratio:8.2f}")
+    print(
+        f"same deliveries back to back    {burst_cpu * 1000:8.1f} ms, "
+        f"ratio {burst_cpu / once_cpu:.2f} (information)"
+    )
     print(
         f"GUI thread CPU incl. painting   {stream_total * 1000:8.1f} ms while streaming, "
         f"{once_total * 1000:.1f} ms for the final once"

@@ -37,6 +37,7 @@ from confide.core.ollama.client import OllamaClient
 from confide.core.ollama.host import parse_ollama_host
 from confide.core.ollama.types import ChatChunk, ChatMessage, ChatRequest
 from confide.ui.chat.chat_page import merge_chunks
+from confide.ui.chat.session import STREAM_INTERVAL_S
 from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry, TranscriptModel
 from confide.ui.tasks import ProgressSink, TaskRunner
 
@@ -83,7 +84,7 @@ def run_app(url: str, runner: TaskRunner, loop: LoopThread) -> tuple[float, floa
         transcript.extend_last(chunk.content, chunk.thinking)
 
     started = time.perf_counter()
-    handle = runner.run("bench-chat", job, merge=merge_chunks)
+    handle = runner.run("bench-chat", job, merge=merge_chunks, interval=STREAM_INTERVAL_S)
     handle.progress.connect(on_chunk)
     handle.finished.connect(event_loop.quit)
     event_loop.exec()

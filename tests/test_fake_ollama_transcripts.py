@@ -20,7 +20,6 @@ LOCAL_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d
 PULLING = re.compile(r"^pulling [0-9a-f]{12}$")
 
 
-
 def _lines(raw: bytes) -> list[dict[str, Any]]:
     assert raw.endswith(b"\n")
     parts = raw.split(b"\n")[:-1]

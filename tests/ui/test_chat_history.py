@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,9 @@ def test_the_answer_is_stored_complete_and_the_conversation_reopens(
     fake_ollama.script(reply="Yes, for up to one year.")
     window = make_window(fake_ollama.host_port)
     connected(qtbot, window)
+    # Chat > Generate titles off: the title must stay the first words (a generated title
+    # could otherwise arrive before the check below; titles have tests of their own).
+    window.titles_action.setChecked(False)
     type_and_send(qtbot, window, "Is a verbal lease valid?")
     qtbot.waitUntil(lambda: finished(window), timeout=5000)
     assert stored_branch(window) == [
@@ -351,3 +355,30 @@ def test_unsaved_question_returns_to_the_composer(
     assert window.chat.composer.edit.toPlainText() == "do not lose me"
     assert entries(window) == []
     assert fake_ollama.requests_to("/api/chat") == []
+
+
+def test_a_fast_answer_reaches_the_transcript_twenty_times_a_second_at_most(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    # Every delivery lays the answer's unfinished end out again: a fast model must not make
+    # that happen more often than the eye needs.
+    fake_ollama.script(reply=" ".join(f"w{i}" for i in range(300)), token_rate=200)
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    lengths: list[int] = []
+
+    def seen() -> None:
+        entry = window.chat.transcript.last()
+        if entry is None or entry.role != "assistant" or not entry.content:
+            return
+        if not lengths or len(entry.content) != lengths[-1]:
+            lengths.append(len(entry.content))
+
+    window.chat.transcript.dataChanged.connect(seen)
+    started = time.monotonic()
+    type_and_send(qtbot, window, "Count for me")
+    qtbot.waitUntil(lambda: finished(window), timeout=10_000)
+    elapsed = time.monotonic() - started
+    assert last_answer(window).content.endswith("w299")
+    assert elapsed > 1.0  # long enough for the rate to show
+    assert 5 < len(lengths) <= elapsed * 20 + 2

@@ -116,6 +116,4 @@ def build_services(
         KeyStore.for_paths(paths) if scrypt is None else KeyStore.for_paths(paths, scrypt=scrypt)
     )
     gateway = StoreGateway(runner)
-    return AppServices(
-        paths, preferences, runner, supervisor, clients, key_store, gateway, environ
-    )
+    return AppServices(paths, preferences, runner, supervisor, clients, key_store, gateway, environ)

@@ -51,6 +51,10 @@ log = logging.getLogger(__name__)
 
 ClientProvider = Callable[[], OllamaClient | None]
 SAVE_INTERVAL_S = 1.0  # the most of an answer a crash may cost
+# How often a streaming answer reaches the transcript: 20 times a second reads as smooth,
+# and each delivery re-lays out the answer's unfinished tail, so fewer cost less (measured
+# by bench/render_stream.py, which streams at this rate).
+STREAM_INTERVAL_S = 1 / 20
 FIRST_PAGE = 240  # messages shown before the rest of a long conversation has loaded
 
 _STATUS = {
@@ -605,7 +609,7 @@ class ChatSession(QObject):
                 gateway, client, request, conversation_id, parent_id, push, prefix
             )
 
-        handle = self._runner.run("chat", job, merge=merge_events)
+        handle = self._runner.run("chat", job, merge=merge_events, interval=STREAM_INTERVAL_S)
         handle.progress.connect(self._on_events)
         handle.succeeded.connect(lambda message, h=handle: self._on_finished(h, message))
         handle.failed.connect(lambda error, h=handle: self._on_failed(h, error))
