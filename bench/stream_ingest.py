@@ -36,8 +36,7 @@ from confide.core.async_loop import LoopThread
 from confide.core.ollama.client import OllamaClient
 from confide.core.ollama.host import parse_ollama_host
 from confide.core.ollama.types import ChatChunk, ChatMessage, ChatRequest
-from confide.ui.chat.chat_page import merge_chunks
-from confide.ui.chat.session import STREAM_INTERVAL_S
+from confide.ui.chat.session import STREAM_INTERVAL_S, merge_events
 from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry, TranscriptModel
 from confide.ui.tasks import ProgressSink, TaskRunner
 
@@ -77,22 +76,25 @@ def run_app(url: str, runner: TaskRunner, loop: LoopThread) -> tuple[float, floa
             async for chunk in stream:
                 push(chunk)
 
-    def on_chunk(chunk: ChatChunk) -> None:
+    def on_events(payload: object) -> None:  # as ChatSession._on_events takes them
         nonlocal first
-        if chunk.content and not first:
-            first = time.perf_counter() - started
-        transcript.extend_last(chunk.content, chunk.thinking)
+        for chunk in payload if isinstance(payload, list) else [payload]:
+            if not isinstance(chunk, ChatChunk):
+                continue
+            if chunk.content and not first:
+                first = time.perf_counter() - started
+            transcript.extend_last(chunk.content, chunk.thinking)
 
     started = time.perf_counter()
-    handle = runner.run("bench-chat", job, merge=merge_chunks, interval=STREAM_INTERVAL_S)
-    handle.progress.connect(on_chunk)
+    handle = runner.run("bench-chat", job, merge=merge_events, interval=STREAM_INTERVAL_S)
+    handle.progress.connect(on_events)
     handle.finished.connect(event_loop.quit)
     event_loop.exec()
     elapsed = time.perf_counter() - started
     loop.submit(client.aclose()).result(5)
     entry = transcript.last()
     assert entry is not None
-    return elapsed, first, len(entry.content) // 4  # each streamed token is " tok"
+    return elapsed, first, entry.content.count("tok")  # each streamed token is " tok"
 
 
 def serve_double(tokens: int, ports: multiprocessing.Queue[int], stop: Event) -> None:
