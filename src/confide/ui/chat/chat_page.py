@@ -70,7 +70,6 @@ from confide.ui.tasks import ProgressSink, TaskHandle, TaskRunner
 
 log = logging.getLogger(__name__)
 
-SLIDE_STEP = 80  # messages the transcript's window moves at a time
 DEFAULT_NUM_CTX = 4096  # Ollama's default on machines with less than 23 GiB of VRAM
 
 ClientProvider = Callable[[], OllamaClient | None]
