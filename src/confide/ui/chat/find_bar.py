@@ -3,20 +3,16 @@ not only the rows the view holds), step through the matches, see how many there 
 
 from __future__ import annotations
 
-import unicodedata
-
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
+from confide.core.store.textfold import fold_for_match
 from confide.ui.chat.transcript_model import TranscriptModel
 
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form: "Łódź" matches "lodz", "ŠKODA" matches "škoda"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return stripped.replace("ł", "l").replace("đ", "d")
+# Case- and accent-insensitive, one character for one ("Łódź" matches "lodz", "ŠKODA" matches
+# "škoda"): the same fold marks the matches inside the messages (message_delegate._matches).
+fold = fold_for_match
 
 
 class FindEdit(QLineEdit):

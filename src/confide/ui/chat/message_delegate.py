@@ -44,6 +44,7 @@ from PySide6.QtGui import (
     QPalette,
     QPixmap,
     QTextCharFormat,
+    QTextCursor,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -53,6 +54,7 @@ from PySide6.QtWidgets import (
 )
 
 from confide.core.markdown import code_index_from_href
+from confide.core.store.textfold import fold_for_match
 from confide.ui.chat.rich_text import DocumentStack, SafeDocument, new_document
 from confide.ui.chat.transcript_model import (
     EntryStatus,
@@ -913,11 +915,17 @@ def _matches(
     marked.setForeground(palette.color(QPalette.ColorRole.HighlightedText))
     marked.setFontWeight(QFont.Weight.Bold)
     selections: list[QAbstractTextDocumentLayout.Selection] = []
-    cursor = document.find(term)
-    while not cursor.isNull() and len(selections) < 200:
+    # Found as the find bar counts them: ignoring case and accents ("lodz" marks "Łódź").
+    wanted = fold_for_match(term)
+    text = document.folded_text()
+    start = text.find(wanted)
+    while start >= 0 and len(selections) < 200:
+        cursor = QTextCursor(document)
+        cursor.setPosition(start)
+        cursor.setPosition(start + len(wanted), QTextCursor.MoveMode.KeepAnchor)
         selection = QAbstractTextDocumentLayout.Selection()
         selection.cursor = cursor
         selection.format = marked
         selections.append(selection)
-        cursor = document.find(term, cursor)
+        start = text.find(wanted, start + len(wanted))
     return selections

@@ -7,6 +7,8 @@ from typing import Any, ClassVar
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QFont, QTextDocument, QTextOption
 
+from confide.core.store.textfold import fold_for_match
+
 
 class SafeDocument(QTextDocument):
     """A QTextDocument that refuses every resource (images, style sheets), local or remote.
@@ -17,6 +19,15 @@ class SafeDocument(QTextDocument):
 
     # What was asked for (URLs only, never content), so tests can see nothing was loaded.
     refused: ClassVar[list[str]] = []
+
+    _folded: tuple[int, str] | None = None  # (revision, text) for folded_text
+
+    def folded_text(self) -> str:
+        """The document's characters folded for finding words (see textfold.fold_for_match):
+        one for one, so an offset in it is a cursor position in the document."""
+        if self._folded is None or self._folded[0] != self.revision():
+            self._folded = (self.revision(), fold_for_match(self.toRawText()))
+        return self._folded[1]
 
     def loadResource(self, kind: int, url: QUrl | str) -> Any:
         SafeDocument.refused.append(url.toString() if isinstance(url, QUrl) else str(url))
