@@ -27,6 +27,17 @@ def enable_fault_handler(log_dir: Path) -> Path:
     return path
 
 
+def disable_fault_handler() -> None:
+    """Stops writing native crashes to the log folder and closes the file, so that the
+    folder can be deleted ("Delete all my data"; Windows refuses to delete an open file)."""
+    global _fault_file
+    if _fault_file is None:
+        return
+    faulthandler.disable()
+    _fault_file.close()
+    _fault_file = None
+
+
 def format_report(
     exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
 ) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import faulthandler
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from confide.core import crash
 from confide.core.store import DataKind, Protection, Role, Store
 from confide.core.store.settings import RETENTION_DAYS
 from confide.ui.privacy import opening
@@ -364,3 +368,30 @@ def test_delete_all_also_removes_keys_kept_from_a_set_aside_history(
     wait_for(lambda: confirm.pages.currentIndex() == 1)
     assert _memory_keyring.entries == {}
     assert not aside.exists()
+
+
+@pytest.fixture
+def crash_log_open(env: Env) -> Iterator[Path]:
+    """The app's native-crash log, open as it is from start-up; pytest's own handler after."""
+    path = crash.enable_fault_handler(env.paths.log_dir)
+    yield path
+    crash.disable_fault_handler()
+    faulthandler.enable(sys.__stderr__)
+
+
+def test_delete_all_closes_the_crash_log_so_the_log_folder_can_go(
+    qtbot: QtBot, env: Env, wait_for: WaitFor, crash_log_open: Path
+) -> None:
+    env.create()
+    assert crash_log_open.exists() and faulthandler.is_enabled()
+    dialog = _dialog(qtbot, env)
+    qtbot.mouseClick(dialog.delete_button, LEFT)
+    confirm = dialog.delete_dialog
+    assert confirm is not None
+    qtbot.keyClicks(confirm.confirm_field, "DELETE")
+    qtbot.mouseClick(confirm.delete_button, LEFT)
+    wait_for(lambda: confirm.pages.currentIndex() == 1)
+    # Windows cannot delete a file that is still open: the crash log must be closed first.
+    assert not faulthandler.is_enabled()
+    assert crash._fault_file is None
+    assert not env.paths.log_dir.exists()

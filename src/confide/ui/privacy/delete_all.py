@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from confide.core.crash import disable_fault_handler
 from confide.core.paths import AppPaths
 from confide.core.store import DeletionReport, KeyStore, Store, delete_all_data
 from confide.ui.privacy import opening
@@ -51,6 +52,7 @@ def erase_everything(store: Store | None, paths: AppPaths, key_store: KeyStore) 
     kept_keys = opening.forget_set_aside_keys(paths, key_store)
     log.info("deleting all data (%d set-aside keychain entries removed)", kept_keys)
     stop_file_logging(paths.log_dir)
+    disable_fault_handler()
     return delete_all_data(paths, key_store)
 
 
