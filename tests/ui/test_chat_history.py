@@ -61,6 +61,19 @@ def stored_branch(window: MainWindow) -> list[tuple[str, str, str]]:
     return [(m.role.value, m.content, m.status.value) for m in messages]
 
 
+def stored_everything(window: MainWindow) -> list[tuple[str, str, str]]:
+    """Every message of every conversation on disk."""
+
+    def read(store: Store) -> list[tuple[str, str, str]]:
+        return [
+            (m.role.value, m.content, m.status.value)
+            for summary in store.conversations.list_conversations()
+            for m in store.conversations.all_messages(summary.id)
+        ]
+
+    return window.services.gateway.wait(read)
+
+
 def chat_bodies(fake: FakeOllama) -> list[list[tuple[str, str]]]:
     """The conversation requests (not the ones asking for a title), as (role, content)."""
     return [
@@ -81,8 +94,9 @@ def test_the_question_is_saved_before_the_daemon_hears_it(
     connected(qtbot, window)
     type_and_send(qtbot, window, "Is a verbal lease valid?")
     qtbot.waitUntil(lambda: len(fake_ollama.requests_to("/api/chat")) == 1, timeout=5000)
-    # The request is on the wire: the question must already be on disk.
-    assert stored_branch(window) == [("user", "Is a verbal lease valid?", "complete")]
+    # The request is on the wire: the question must already be on disk. Read the store
+    # itself: the window may not have heard yet which conversation was created.
+    assert stored_everything(window) == [("user", "Is a verbal lease valid?", "complete")]
     assert window.chat.composer.edit.toPlainText() == ""
     window.chat.stop()
 

@@ -51,7 +51,7 @@ def test_type_enter_and_the_answer_streams_in(
     qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
 ) -> None:
     reply = "Umowa najmu wymaga formy pisemnej, jeśli zawarta jest na dłużej niż rok."
-    fake_ollama.script(reply=reply, token_rate=200)
+    fake_ollama.script(reply=reply, token_rate=50)  # ~0.3 s: several of the 20 deliveries a second
     window = make_window(fake_ollama.host_port)
     connected(qtbot, window)
     window.chat.model_picker.setCurrentIndex(window.chat.model_picker.findData("llama3.2:latest"))

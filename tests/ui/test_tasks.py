@@ -81,3 +81,22 @@ def test_cancel_stops_the_job_and_drops_late_progress(qtbot: QtBot, runner: Task
         handle.cancel()
     assert not handle.running
     assert not reached_end.is_set()
+
+
+def test_work_asked_for_after_shutdown_ends_as_cancelled(qtbot: QtBot, runner: TaskRunner) -> None:
+    # At quit, a queued signal (a stream that just ended) can still start a job once the
+    # loop is gone: it must end like a cancelled job, not raise inside a slot.
+    runner.shutdown()
+    started: list[bool] = []
+
+    async def job(_push: ProgressSink) -> None:
+        started.append(True)
+
+    handle = runner.run("late", job)
+    ended: list[str] = []
+    handle.cancelled.connect(lambda: ended.append("cancelled"))
+    handle.succeeded.connect(lambda _r: ended.append("succeeded"))
+    with qtbot.waitSignal(handle.finished, timeout=3000):
+        pass
+    assert ended == ["cancelled"]
+    assert started == [] and not handle.running

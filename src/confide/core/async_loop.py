@@ -36,6 +36,11 @@ class LoopThread:
         asyncio.set_event_loop(self._loop)
         self._loop.run_forever()
 
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`stop` has run: nothing submitted now would ever run."""
+        return self._loop.is_closed()
+
     def submit(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
 

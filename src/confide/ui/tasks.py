@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 from confide.core.async_loop import LoopThread
 from confide.core.crash import describe_exception
@@ -55,7 +55,9 @@ class TaskHandle(QObject):
         self._future: concurrent.futures.Future[Any] | None = None
         self._cancel_requested = False
         self._done = False
-        self._from_loop.connect(self._deliver)
+        # Queued even when emitted on the GUI thread, so a handle that ends at once (see
+        # TaskRunner.run) still reaches the slots its caller connects after run() returns.
+        self._from_loop.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
     @property
     def running(self) -> bool:
@@ -160,6 +162,12 @@ class TaskRunner(QObject):
         handle = TaskHandle(name, self)
         self._handles.add(handle)
         handle.finished.connect(lambda: self._forget(handle))
+        if self._loop_thread.closed:
+            # Shutting down: a late signal (a stream that just ended) may still ask for work.
+            # It is refused the way a cancel ends a job, not with an exception in a slot.
+            handle._cancel_requested = True
+            handle._from_loop.emit("cancelled", None)
+            return handle
         handle._future = self._loop_thread.submit(self._drive(handle, job, merge, interval))
         return handle
 
