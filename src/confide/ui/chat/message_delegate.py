@@ -343,7 +343,9 @@ class MessageDelegate(QStyledItemDelegate):
                 docs.body.update("")
                 tail_html = ""
             if tail_html or placeholder:
-                tail = new_document(option.font, width)
+                # The tail is filled again on every streamed delivery: the same document is
+                # reused rather than a new one built and set up each time.
+                tail = docs.tail or new_document(option.font, width)
                 if tail_html:
                     tail.setHtml(tail_html)
                 else:
