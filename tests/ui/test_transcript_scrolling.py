@@ -118,6 +118,9 @@ def test_height_corrections_above_the_screen_do_not_move_what_is_read(
     open_long(qtbot, page)
     bar = page.view.verticalScrollBar()
     bar.setValue(bar.maximum() // 2)
+    # What the user then sees: the rows on screen are measured as they are painted (at
+    # once here, as on a display; a busy machine may not paint within the wait alone).
+    page.view.viewport().repaint()
     qtbot.wait(20)
     reading, top = top_message(page)
     # Rows around the screen are rendered ahead in idle time; their real heights replace
