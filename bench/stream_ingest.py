@@ -6,9 +6,11 @@ it does not compete with the clients for the interpreter lock). In the same run,
 (b) the app's typed async client, on the network loop thread, delivers coalesced chunks to the
     GUI thread through Qt signals (offscreen) into the transcript model, as the chat page does.
 Printed: tokens/s for both, their ratio (target >= 0.98) and the time-to-first-token overhead
-(target < 5 ms). The last line is one JSON object.
+(target < 5 ms). The first token is timed on short answers of their own (``--ttft-runs`` each,
+alternating): behind a 20,000-token answer the double's own first-token time varied by tens of
+milliseconds from run to run, which hid what the clients add. The last line is one JSON object.
 
-    python bench/stream_ingest.py [--tokens 20000] [--runs 5]
+    python bench/stream_ingest.py [--tokens 20000] [--runs 5] [--ttft-runs 30]
 """
 
 from __future__ import annotations
@@ -40,17 +42,19 @@ from confide.ui.chat.session import STREAM_INTERVAL_S, merge_events
 from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry, TranscriptModel
 from confide.ui.tasks import ProgressSink, TaskRunner
 
-MODEL = "llama3.2"
+MODEL = "llama3.2"  # streams the long answer
+SHORT_MODEL = "gemma3"  # answers in a few tokens: for timing the first one
+SHORT_TOKENS = 8
 PROMPT = [{"role": "user", "content": "Stream, please."}]
 
 
-def run_raw(url: str) -> tuple[float, float, int]:
+def run_raw(url: str, model: str = MODEL) -> tuple[float, float, int]:
     """(seconds to the last token, seconds to the first token, tokens)."""
     client = ollama.Client(host=url, trust_env=False)
     tokens = 0
     first = 0.0
     started = time.perf_counter()
-    stream = client.chat(MODEL, messages=PROMPT, stream=True)
+    stream = client.chat(model, messages=PROMPT, stream=True)
     try:
         for part in stream:
             if part.message.content:
@@ -63,11 +67,13 @@ def run_raw(url: str) -> tuple[float, float, int]:
     return time.perf_counter() - started, first, tokens
 
 
-def run_app(url: str, runner: TaskRunner, loop: LoopThread) -> tuple[float, float, int]:
+def run_app(
+    url: str, runner: TaskRunner, loop: LoopThread, model: str = MODEL
+) -> tuple[float, float, int]:
     client = OllamaClient(parse_ollama_host(url))
     transcript = TranscriptModel()
     transcript.append(TranscriptEntry(role="assistant", content="", status=EntryStatus.STREAMING))
-    request = ChatRequest(MODEL, (ChatMessage("user", "Stream, please."),))
+    request = ChatRequest(model, (ChatMessage("user", "Stream, please."),))
     first = 0.0
     event_loop = QEventLoop()
 
@@ -101,6 +107,7 @@ def serve_double(tokens: int, ports: multiprocessing.Queue[int], stop: Event) ->
     """Runs in a child process: the double, scripted to stream `tokens` tokens."""
     fake = FakeOllama(token_rate=None, load_delay=0.0).start()
     fake.script(MODEL, reply=" tok" * tokens)
+    fake.script(SHORT_MODEL, reply=" tok" * SHORT_TOKENS)
     ports.put(fake.port)
     stop.wait()
     fake.stop()
@@ -110,6 +117,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--ttft-runs", type=int, default=30)
     args = parser.parse_args()
 
     app = QApplication.instance() or QApplication([])
@@ -129,6 +137,11 @@ def main() -> None:
         for _ in range(args.runs):  # alternate so that drift affects both equally
             raw.append(run_raw(url))
             mine.append(run_app(url, runner, loop))
+        raw_short: list[tuple[float, float, int]] = []
+        mine_short: list[tuple[float, float, int]] = []
+        for _ in range(args.ttft_runs):
+            raw_short.append(run_raw(url, SHORT_MODEL))
+            mine_short.append(run_app(url, runner, loop, SHORT_MODEL))
     finally:
         runner.shutdown()
         stop.set()
@@ -137,10 +150,12 @@ def main() -> None:
 
     raw_rate = statistics.median(tokens / seconds for seconds, _, tokens in raw)
     app_rate = statistics.median(tokens / seconds for seconds, _, tokens in mine)
-    raw_ttft = statistics.median(first for _, first, _ in raw) * 1000
-    app_ttft = statistics.median(first for _, first, _ in mine) * 1000
+    raw_ttft = statistics.median(first for _, first, _ in raw_short) * 1000
+    app_ttft = statistics.median(first for _, first, _ in mine_short) * 1000
     assert all(tokens == args.tokens for _, _, tokens in raw + mine), "lost tokens"
+    assert all(tokens == SHORT_TOKENS for _, _, tokens in raw_short + mine_short), "lost tokens"
     print(f"tokens per run                 {args.tokens}  ({args.runs} runs each, medians)")
+    print(f"first token                    {args.ttft_runs} short answers each, medians")
     print(
         f"raw ollama client              {raw_rate:10.0f} tokens/s   first token {raw_ttft:6.2f} ms"
     )
