@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication, QImage, QPalette
 from PySide6.QtWidgets import QMessageBox, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
@@ -17,7 +17,7 @@ from confide.core.markdown import render_markdown
 from confide.core.settings import PreferencesStore
 from confide.ui.chat.chat_page import ChatPage
 from confide.ui.chat.message_delegate import MessageDelegate
-from confide.ui.chat.rich_text import SafeDocument
+from confide.ui.chat.rich_text import SafeDocument, new_document
 from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry
 from confide.ui.store_gateway import StoreGateway
 from confide.ui.tasks import TaskRunner
@@ -153,3 +153,45 @@ def test_streamed_markdown_ends_identical_to_a_single_render(page: ChatPage) -> 
     entry = page.transcript.last()
     assert entry is not None and entry.rendered is not None and entry.markdown is None
     assert entry.rendered.html == render_markdown(ANSWER, copy_label="Copy").html
+
+
+def bar_pixels(page: ChatPage, row: int) -> int:
+    """Pixels of one row in the colour quote bars are drawn with."""
+    page.view.viewport().repaint()
+    image = page.view.viewport().grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    image = image.copy(page.view.visualRect(page.transcript.index(row)))
+    colour = page.view.palette().color(QPalette.ColorRole.Mid)
+    pixel = bytes([colour.blue(), colour.green(), colour.red(), 0xFF])  # RGB32, little-endian
+    return bytes(image.constBits()).count(pixel)
+
+
+def test_a_quote_is_marked_by_a_bar_beside_it_not_only_indented(
+    qtbot: QtBot, page: ChatPage
+) -> None:
+    show_answer(qtbot, page, "Art. 36 says:\n\n> The notice period is three months.\n\nSo: 3.")
+    page.transcript.append(TranscriptEntry(role="user", content="And without a quote?"))
+    page.transcript.append(TranscriptEntry(role="assistant", content="Three months.", model="m"))
+    qtbot.wait(50)
+    line = page.view.fontMetrics().height()
+    assert bar_pixels(page, 1) >= 3 * line  # a bar 3 px wide, as tall as the quoted line
+    assert bar_pixels(page, 3) < line  # the answer without a quote: no bar
+
+
+def test_quote_bars_follow_nesting_and_span_the_whole_quote(qapp: Any) -> None:
+    document = new_document(QFont(), 500)
+    document.setHtml(render_markdown("Before\n\n> first\n>\n> second\n>\n> > nested\n\nAfter").html)
+    outer, inner = document.quote_bars()
+    blocks = {}
+    block = document.begin()
+    while block.isValid():
+        blocks[block.text().strip()] = document.documentLayout().blockBoundingRect(block)
+        block = block.next()
+    # One bar for the whole quote, from its first paragraph to the nested one's end; a second,
+    # further right, beside the nested quote only; none beside the text around the quote.
+    assert outer.top() == blocks["first"].top() and outer.bottom() == blocks["nested"].bottom()
+    assert inner.top() == blocks["nested"].top() and inner.bottom() == blocks["nested"].bottom()
+    assert inner.left() > outer.right()
+    assert outer.bottom() < blocks["After"].top() and outer.top() > blocks["Before"].bottom()
+    plain = new_document(QFont(), 500)
+    plain.setHtml(render_markdown("No quote here.").html)
+    assert plain.quote_bars() == []

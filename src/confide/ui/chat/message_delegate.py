@@ -906,6 +906,11 @@ def _draw(
     if highlight:
         context.selections = _matches(document, highlight, palette)
     document.documentLayout().draw(painter, context)
+    bars = [bar for bar in document.quote_bars() if bar.intersects(clip)]
+    if bars:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(palette.color(QPalette.ColorRole.Mid))
+        painter.drawRects(bars)
     painter.restore()
 
 

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QFont, QTextDocument, QTextOption
+from PySide6.QtCore import QRectF, QUrl
+from PySide6.QtGui import QFont, QTextDocument, QTextFormat, QTextOption
 
 from confide.core.store.textfold import fold_for_match
+
+# Qt indents each level of <blockquote> by this much (QTextHtmlImporter); the bar marking a
+# quote sits in that indent, so it needs no room of its own.
+QUOTE_INDENT = 40.0
+QUOTE_BAR_WIDTH = 3.0
+QUOTE_BAR_INSET = 24.0  # from the left edge of the level's indent: near the text it marks
 
 
 class SafeDocument(QTextDocument):
@@ -21,6 +27,7 @@ class SafeDocument(QTextDocument):
     refused: ClassVar[list[str]] = []
 
     _folded: tuple[int, str] | None = None  # (revision, text) for folded_text
+    _bars: tuple[tuple[int, float], list[QRectF]] | None = None  # for quote_bars
 
     def folded_text(self) -> str:
         """The document's characters folded for finding words (see textfold.fold_for_match):
@@ -28,6 +35,40 @@ class SafeDocument(QTextDocument):
         if self._folded is None or self._folded[0] != self.revision():
             self._folded = (self.revision(), fold_for_match(self.toRawText()))
         return self._folded[1]
+
+    def quote_bars(self) -> list[QRectF]:
+        """Where to draw a bar beside quoted text, one per level of quoting, in document
+        coordinates: Qt only indents a block quote, which alone does not read as a quote."""
+        key = (self.revision(), self.textWidth())
+        if self._bars is None or self._bars[0] != key:
+            self._bars = (key, self._find_quote_bars())
+        return self._bars[1]
+
+    def _find_quote_bars(self) -> list[QRectF]:
+        layout = self.documentLayout()
+        left = self.documentMargin()
+        bars: list[QRectF] = []
+        open_bars: list[QRectF] = []  # one per level of the quote the last block was in
+        block = self.begin()
+        while block.isValid():
+            block_format = block.blockFormat()
+            # Qt marks only a quote's first paragraph as quoted; the ones after it keep the
+            # quote's indent (lists indent otherwise, with no margin).
+            quoted = block_format.hasProperty(QTextFormat.Property.BlockQuoteLevel) or (
+                bool(open_bars) and block_format.leftMargin() >= QUOTE_INDENT
+            )
+            depth = max(1, round(block_format.leftMargin() / QUOTE_INDENT)) if quoted else 0
+            rect = layout.blockBoundingRect(block)
+            del open_bars[depth:]  # levels this block is not in have ended
+            for bar in open_bars:
+                bar.setBottom(rect.bottom())  # the quote goes on: one bar across its paragraphs
+            for level in range(len(open_bars), depth):
+                x = left + level * QUOTE_INDENT + QUOTE_BAR_INSET
+                bar = QRectF(x, rect.top(), QUOTE_BAR_WIDTH, rect.height())
+                bars.append(bar)
+                open_bars.append(bar)
+            block = block.next()
+        return bars
 
     def loadResource(self, kind: int, url: QUrl | str) -> Any:
         SafeDocument.refused.append(url.toString() if isinstance(url, QUrl) else str(url))
