@@ -6,13 +6,19 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtGui import QImage, QPalette
 from pytestqt.qtbot import QtBot
 
+from confide.core.async_loop import LoopThread
 from confide.core.paths import AppPaths
+from confide.core.settings import PreferencesStore
 from confide.core.store import Protection, Store
+from confide.ui.chat.chat_page import ChatPage
 from confide.ui.daemon_watcher import DaemonWatcher
 from confide.ui.main_window import MainWindow
 from confide.ui.services import AppServices, build_services
+from confide.ui.store_gateway import StoreGateway
+from confide.ui.tasks import TaskRunner
 from tests.keyring_double import FAST_SCRYPT
 
 WindowFactory = Callable[..., MainWindow]
@@ -61,3 +67,29 @@ def make_window(qtbot: QtBot, tmp_path: Path) -> Iterator[WindowFactory]:
     for window, services in made:
         window.close()
         services.shutdown()
+
+
+@pytest.fixture
+def bare_page(qtbot: QtBot, tmp_path: Path) -> Iterator[ChatPage]:
+    """A chat page shown on its own, with no store: tests fill its transcript directly."""
+    runner = TaskRunner(LoopThread("test-page"))
+    gateway = StoreGateway(runner)
+    chat = ChatPage(runner, gateway, lambda: None, PreferencesStore(tmp_path / "settings.json"))
+    qtbot.addWidget(chat)
+    chat.resize(900, 700)
+    chat.show()
+    yield chat
+    gateway.close()
+    runner.shutdown()
+
+
+def pixels_in_colour(page: ChatPage, role: QPalette.ColorRole, row: int | None = None) -> int:
+    """How many pixels of the transcript as painted now (or of one row) are exactly the
+    palette's ``role`` colour."""
+    page.view.viewport().repaint()
+    image = page.view.viewport().grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    if row is not None:
+        image = image.copy(page.view.visualRect(page.transcript.index(row)))
+    colour = page.view.palette().color(role)
+    pixel = bytes([colour.blue(), colour.green(), colour.red(), 0xFF])  # RGB32, little-endian
+    return bytes(image.constBits()).count(pixel)

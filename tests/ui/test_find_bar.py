@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPalette
+from PySide6.QtGui import QPalette
 from pytestqt.qtbot import QtBot
 
-from confide.core.async_loop import LoopThread
-from confide.core.settings import PreferencesStore
 from confide.ui.chat.chat_page import ChatPage
 from confide.ui.chat.transcript_model import TranscriptEntry
-from confide.ui.store_gateway import StoreGateway
-from confide.ui.tasks import TaskRunner
+from tests.ui.conftest import pixels_in_colour
 
 
 @pytest.fixture
-def page(qtbot: QtBot, tmp_path: Path) -> Iterator[ChatPage]:
-    runner = TaskRunner(LoopThread("test-find"))
-    gateway = StoreGateway(runner)  # no store: the transcript is filled directly
-    chat = ChatPage(runner, gateway, lambda: None, PreferencesStore(tmp_path / "settings.json"))
-    qtbot.addWidget(chat)
-    chat.resize(900, 700)
-    chat.show()
-    chat.activateWindow()
-    qtbot.waitExposed(chat)
-    chat.transcript.reset_entries(
+def page(qtbot: QtBot, bare_page: ChatPage) -> ChatPage:
+    bare_page.activateWindow()
+    qtbot.waitExposed(bare_page)
+    bare_page.transcript.reset_entries(
         [
             TranscriptEntry(role="user", content="Where is the office in Łódź?"),
             TranscriptEntry(role="assistant", content="On **Piotrkowska** street.", model="m"),
@@ -36,22 +24,14 @@ def page(qtbot: QtBot, tmp_path: Path) -> Iterator[ChatPage]:
             TranscriptEntry(role="assistant", content="Closed. Go to LODZ instead.", model="m"),
         ]
     )
-    chat._show_transcript()
-    yield chat
-    gateway.close()
-    runner.shutdown()
+    bare_page._show_transcript()
+    return bare_page
 
 
 def marked_pixels(page: ChatPage, row: int | None = None) -> int:
     """How many pixels of the transcript (or of one row) wear the highlight colour, which is
     what find marks words with."""
-    page.view.viewport().repaint()
-    image = page.view.viewport().grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
-    if row is not None:
-        image = image.copy(page.view.visualRect(page.transcript.index(row)))
-    colour = page.view.palette().color(QPalette.ColorRole.Highlight)
-    pixel = bytes([colour.blue(), colour.green(), colour.red(), 0xFF])  # RGB32, little-endian
-    return bytes(image.constBits()).count(pixel)
+    return pixels_in_colour(page, QPalette.ColorRole.Highlight, row)
 
 
 def test_ctrl_f_finds_words_whatever_their_accents_and_marks_them(

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication, QImage, QPalette
+from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QMessageBox, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
-from confide.core.async_loop import LoopThread
 from confide.core.markdown import render_markdown
-from confide.core.settings import PreferencesStore
 from confide.ui.chat.chat_page import ChatPage
 from confide.ui.chat.message_delegate import MessageDelegate
 from confide.ui.chat.rich_text import SafeDocument, new_document
 from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry
-from confide.ui.store_gateway import StoreGateway
-from confide.ui.tasks import TaskRunner
+from tests.ui.conftest import pixels_in_colour
 
 ANSWER = (
     "## Notice periods\n\n"
@@ -32,17 +27,9 @@ ANSWER = (
 
 
 @pytest.fixture
-def page(qtbot: QtBot, tmp_path: Path) -> Iterator[ChatPage]:
-    runner = TaskRunner(LoopThread("test-transcript"))
-    gateway = StoreGateway(runner)  # no store: these tests only show answers
-    chat = ChatPage(runner, gateway, lambda: None, PreferencesStore(tmp_path / "settings.json"))
-    qtbot.addWidget(chat)
-    chat.resize(900, 700)
-    chat.show()
+def page(bare_page: ChatPage) -> ChatPage:
     SafeDocument.refused.clear()
-    yield chat
-    gateway.close()
-    runner.shutdown()
+    return bare_page
 
 
 def show_answer(qtbot: QtBot, page: ChatPage, text: str, thinking: str = "") -> None:
@@ -157,12 +144,7 @@ def test_streamed_markdown_ends_identical_to_a_single_render(page: ChatPage) -> 
 
 def bar_pixels(page: ChatPage, row: int) -> int:
     """Pixels of one row in the colour quote bars are drawn with."""
-    page.view.viewport().repaint()
-    image = page.view.viewport().grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
-    image = image.copy(page.view.visualRect(page.transcript.index(row)))
-    colour = page.view.palette().color(QPalette.ColorRole.Mid)
-    pixel = bytes([colour.blue(), colour.green(), colour.red(), 0xFF])  # RGB32, little-endian
-    return bytes(image.constBits()).count(pixel)
+    return pixels_in_colour(page, QPalette.ColorRole.Mid, row)
 
 
 def test_a_quote_is_marked_by_a_bar_beside_it_not_only_indented(

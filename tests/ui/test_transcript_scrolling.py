@@ -3,21 +3,14 @@ height corrections stay put, and an answer streaming in only costs its own row."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QSize
 from PySide6.QtWidgets import QAbstractItemView, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
-from confide.core.async_loop import LoopThread
-from confide.core.settings import PreferencesStore
 from confide.ui.chat.chat_page import ChatPage
 from confide.ui.chat.message_delegate import MessageDelegate
 from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry
-from confide.ui.store_gateway import StoreGateway
-from confide.ui.tasks import TaskRunner
 
 
 class CountingDelegate(MessageDelegate):
@@ -36,18 +29,10 @@ class CountingDelegate(MessageDelegate):
 
 
 @pytest.fixture
-def page(qtbot: QtBot, tmp_path: Path) -> Iterator[ChatPage]:
-    runner = TaskRunner(LoopThread("test-scrolling"))
-    gateway = StoreGateway(runner)  # no store: the transcript is filled directly
-    chat = ChatPage(runner, gateway, lambda: None, PreferencesStore(tmp_path / "settings.json"))
-    chat.delegate = CountingDelegate(chat.view)
-    chat.view.setItemDelegate(chat.delegate)
-    qtbot.addWidget(chat)
-    chat.resize(900, 700)
-    chat.show()
-    yield chat
-    gateway.close()
-    runner.shutdown()
+def page(bare_page: ChatPage) -> ChatPage:
+    bare_page.delegate = CountingDelegate(bare_page.view)
+    bare_page.view.setItemDelegate(bare_page.delegate)
+    return bare_page
 
 
 def conversation(count: int) -> list[TranscriptEntry]:

@@ -51,6 +51,16 @@ def _click_button(box: QMessageBox, text: str) -> None:
     button.click()
 
 
+def delete_everything(qtbot: QtBot, dialog: YourDataDialog, wait_for: WaitFor) -> None:
+    """Delete all, the typed word, Delete: until the dialog says it is done."""
+    qtbot.mouseClick(dialog.delete_button, LEFT)
+    confirm = dialog.delete_dialog
+    assert confirm is not None
+    qtbot.keyClicks(confirm.confirm_field, "DELETE")
+    qtbot.mouseClick(confirm.delete_button, LEFT)
+    wait_for(lambda: confirm.pages.currentIndex() == 1)
+
+
 def test_lists_the_database_file_with_its_size_and_protection(
     qtbot: QtBot, env: Env, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -360,12 +370,7 @@ def test_delete_all_also_removes_keys_kept_from_a_set_aside_history(
     assert [name for _service, name in _memory_keyring.entries] == [f"database-key-{aside.name}"]
     env.create()  # the fresh start
     dialog = _dialog(qtbot, env)
-    qtbot.mouseClick(dialog.delete_button, LEFT)
-    confirm = dialog.delete_dialog
-    assert confirm is not None
-    qtbot.keyClicks(confirm.confirm_field, "DELETE")
-    qtbot.mouseClick(confirm.delete_button, LEFT)
-    wait_for(lambda: confirm.pages.currentIndex() == 1)
+    delete_everything(qtbot, dialog, wait_for)
     assert _memory_keyring.entries == {}
     assert not aside.exists()
 
@@ -385,12 +390,7 @@ def test_delete_all_closes_the_crash_log_so_the_log_folder_can_go(
     env.create()
     assert crash_log_open.exists() and faulthandler.is_enabled()
     dialog = _dialog(qtbot, env)
-    qtbot.mouseClick(dialog.delete_button, LEFT)
-    confirm = dialog.delete_dialog
-    assert confirm is not None
-    qtbot.keyClicks(confirm.confirm_field, "DELETE")
-    qtbot.mouseClick(confirm.delete_button, LEFT)
-    wait_for(lambda: confirm.pages.currentIndex() == 1)
+    delete_everything(qtbot, dialog, wait_for)
     # Windows cannot delete a file that is still open: the crash log must be closed first.
     assert not faulthandler.is_enabled()
     assert crash._fault_file is None
