@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication, QPalette
-from PySide6.QtWidgets import QMessageBox, QStyleOptionViewItem
+from PySide6.QtWidgets import QApplication, QMessageBox, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
 from confide.core.markdown import render_markdown
@@ -177,3 +177,74 @@ def test_quote_bars_follow_nesting_and_span_the_whole_quote(qapp: Any) -> None:
     plain = new_document(QFont(), 500)
     plain.setHtml(render_markdown("No quote here.").html)
     assert plain.quote_bars() == []
+
+
+def shown_text(page: ChatPage, row: int) -> str:
+    """The text a row shows now: its finished blocks, then its unfinished end."""
+    _option, docs, _geometry, _entry = row_layout(page, row)
+    parts = [document.toPlainText() for document in docs.body.documents]
+    if docs.tail is not None:
+        parts.append(docs.tail.toPlainText())
+    if docs.thinking is not None:
+        parts.append(docs.thinking.toPlainText())
+    return "\n".join(parts)
+
+
+def start_streaming(page: ChatPage) -> None:
+    page.transcript.append(TranscriptEntry(role="user", content="Write the program"))
+    page.transcript.append(
+        TranscriptEntry(role="assistant", content="", model="m", status=EntryStatus.STREAMING)
+    )
+    page._show_transcript()
+
+
+LONG_CODE = "```python\n" + "".join(f"total += item_{i} * rate  # line {i}\n" for i in range(600))
+
+
+@pytest.mark.parametrize("reasoning", [False, True], ids=["code block", "reasoning"])
+def test_a_long_unfinished_block_is_not_laid_out_again_on_every_delivery(
+    qtbot: QtBot, page: ChatPage, monkeypatch: pytest.MonkeyPatch, reasoning: bool
+) -> None:
+    laid_out: list[int] = []  # characters given to Qt to lay out, per document set up
+    for name in ("setHtml", "setPlainText"):
+        original = getattr(SafeDocument, name)
+
+        def counting(document: SafeDocument, text: str, original: Any = original) -> None:
+            laid_out.append(len(text))
+            original(document, text)
+
+        monkeypatch.setattr(SafeDocument, name, counting)
+    start_streaming(page)
+    answer = "Here it is:\n\n" + LONG_CODE + "```\n\nDone."
+    text = LONG_CODE if reasoning else answer
+    for start in range(0, len(text), 100):
+        piece = text[start : start + 100]
+        if reasoning:
+            page.transcript.extend_last("", thinking=piece)
+        else:
+            page.transcript.extend_last(piece)
+        QApplication.processEvents()  # the window takes in each delivery as it comes
+    # Laying out the whole of it again on each of 200 deliveries: ~2.4 million characters.
+    assert sum(laid_out) < 10 * len(text)
+    if reasoning:
+        page.transcript.extend_last("Done.")
+        entry = page.transcript.last()
+        assert entry is not None
+        entry.thinking_expanded = True
+    page.transcript.update_last(status=EntryStatus.COMPLETE)
+    qtbot.wait(50)
+    shown = shown_text(page, 1)
+    assert "# line 599" in shown and "Done." in shown  # at the end, all of it is on screen
+
+
+def test_what_arrived_is_shown_within_a_moment_even_if_nothing_more_comes(
+    qtbot: QtBot, page: ChatPage
+) -> None:
+    start_streaming(page)
+    page.transcript.extend_last("Here it is:\n\n" + LONG_CODE)
+    QApplication.processEvents()
+    assert "# line 599" in shown_text(page, 1)
+    # A few characters do not pay for laying out 20,000 again at once; then the model pauses.
+    page.transcript.extend_last("# the last words")
+    QApplication.processEvents()
+    qtbot.waitUntil(lambda: "# the last words" in shown_text(page, 1), timeout=2000)

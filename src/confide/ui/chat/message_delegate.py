@@ -55,6 +55,7 @@ from PySide6.QtWidgets import (
 
 from confide.core.markdown import code_index_from_href
 from confide.core.store.textfold import fold_for_match
+from confide.ui.chat.layout_budget import MAX_WAIT_S, LayoutBudget
 from confide.ui.chat.rich_text import DocumentStack, SafeDocument, new_document
 from confide.ui.chat.transcript_model import (
     EntryStatus,
@@ -110,6 +111,11 @@ class _RowDocs:
     # with the square of the answer's length).
     ends: list[float] = field(default_factory=list)
     ends_first: SafeDocument | None = None
+    # While the answer streams: what the tail document shows ("" for a placeholder), and
+    # when the tail and the reasoning are laid out again as they grow.
+    tail_html: str = ""
+    tail_budget: LayoutBudget = field(default_factory=LayoutBudget)
+    thinking_budget: LayoutBudget = field(default_factory=LayoutBudget)
 
     def body_ends(self) -> list[float]:
         documents = self.body.documents
@@ -197,6 +203,13 @@ class MessageDelegate(QStyledItemDelegate):
         self._recheck.setInterval(0)
         self._recheck.timeout.connect(self._check_changed_rows)
         self._thumbnails: dict[int, list[QPixmap]] = {}
+        # Rows whose growing tail or reasoning was left as it was, for the layout budget:
+        # shown in full a moment later even if no more text comes.
+        self._lagging: set[int] = set()
+        self._catch_up = QTimer(self)
+        self._catch_up.setSingleShot(True)
+        self._catch_up.setInterval(int(MAX_WAIT_S * 1000) + 10)
+        self._catch_up.timeout.connect(self._show_lagging)
         self._fonts_cache: _Fonts | None = None
         self.answering = False  # while an answer streams, actions that would ask again wait
         self.highlight = ""  # words the find bar is looking for
@@ -337,28 +350,68 @@ class MessageDelegate(QStyledItemDelegate):
             if entry.content:
                 rendered = entry.rendered if entry.markdown else model.rendered(entry)
                 assert rendered is not None
-                docs.body.update(rendered.stable_html)
+                body_changed = docs.body.update(rendered.stable_html)
                 tail_html = rendered.tail_html
             else:
-                docs.body.update("")
+                body_changed = docs.body.update("")
                 tail_html = ""
             if tail_html or placeholder:
-                # The tail is filled again on every streamed delivery: the same document is
-                # reused rather than a new one built and set up each time.
-                tail = docs.tail or new_document(option.font, width)
-                if tail_html:
-                    tail.setHtml(tail_html)
-                else:
-                    tail.setPlainText(placeholder)
-                docs.tail = tail
+                streaming = entry.status is EntryStatus.STREAMING
+                # A tail that only grew may wait for the budget; anything else must show now
+                # (a block settled into the body, a placeholder replaced, the answer ended).
+                required = (
+                    docs.tail is None
+                    or body_changed
+                    or not streaming
+                    or not tail_html
+                    or not docs.tail_html
+                )
+                if docs.tail_budget.due(len(entry.content), len(tail_html), required=required):
+                    # The same document is reused rather than a new one set up each time.
+                    tail = docs.tail or new_document(option.font, width)
+                    if tail_html:
+                        tail.setHtml(tail_html)
+                    else:
+                        tail.setPlainText(placeholder)
+                    tail.size()  # laid out now: the row's height depends on it
+                    docs.tail, docs.tail_html = tail, tail_html
+                elif docs.tail_html != tail_html:
+                    self._lag(entry)
             else:
-                docs.tail = None
+                docs.tail, docs.tail_html = None, ""
         if entry.thinking and entry.role != "user" and entry.thinking_expanded:
-            thinking = new_document(self._fonts(option.font).small, width)
-            thinking.setPlainText(entry.thinking.strip())
-            docs.thinking = thinking
+            shown = entry.thinking.strip()
+            required = docs.thinking is None or entry.status is not EntryStatus.STREAMING
+            if docs.thinking_budget.due(len(entry.thinking), len(shown), required=required):
+                thinking = docs.thinking or new_document(self._fonts(option.font).small, width)
+                thinking.setPlainText(shown)
+                docs.thinking = thinking
+            elif docs.thinking is not None and docs.thinking.characterCount() - 1 != len(shown):
+                self._lag(entry)
         else:
             docs.thinking = None
+
+    def _lag(self, entry: TranscriptEntry) -> None:
+        """Part of a growing row was left as it was (see layout_budget): it is shown within
+        a moment even if nothing more arrives."""
+        self._lagging.add(entry.uid)
+        if not self._catch_up.isActive():
+            self._catch_up.start()
+
+    def _show_lagging(self) -> None:
+        lagging, self._lagging = self._lagging, set()
+        model = self._model_of_view()
+        if model is None:
+            return
+        for uid in lagging:
+            docs = self._docs.get(uid)
+            if docs is not None:
+                docs.revision = -1  # filled again on the next look, the budget's wait over
+        for row in range(model.rowCount()):
+            if model.entry_at(row).uid in lagging:
+                index = model.index(row, 0)
+                self.row_changed(index)
+                self._view.update(index)
 
     def _geometry(
         self, option: QStyleOptionViewItem, entry: TranscriptEntry, docs: _RowDocs

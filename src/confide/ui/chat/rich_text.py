@@ -102,9 +102,10 @@ class DocumentStack:
         self._html = ""
         self.documents: list[SafeDocument] = []
 
-    def update(self, html: str) -> None:
+    def update(self, html: str) -> bool:
+        """Shows ``html``; returns whether that changed what the stack shows."""
         if html == self._html:
-            return
+            return False
         if self._html and html.startswith(self._html):
             self._push(html[len(self._html) :])
         else:
@@ -112,6 +113,7 @@ class DocumentStack:
             if html:
                 self._push(html)
         self._html = html
+        return True
 
     def show_document(self, document: SafeDocument) -> None:
         """Shows one ready-made document (plain text, for instance) instead of HTML."""
