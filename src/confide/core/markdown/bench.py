@@ -105,3 +105,23 @@ def sample_answer(chars: int = 32_000) -> str:
             pieces.append(piece)
             size += len(piece) + 2
     return "\n\n".join(pieces) + "\n"
+
+
+def long_block_answer(kind: str, chars: int = 32_000) -> str:
+    """An answer that is mostly one long block ("code": a program, "table": a table of many
+    rows), the case where re-rendering the unfinished block grows with its square."""
+    if kind == "code":
+        lines = [
+            f"def step_{i}(value: int) -> int:\n    return value * {i} + {i % 7}  # step {i}"
+            for i in range(chars // 70 + 1)
+        ]
+        block = "```python\n" + "\n".join(lines) + "\n```"
+    elif kind == "table":
+        rows = [
+            f"| {i} | clause {i % 40}.{i % 9} | {i * 3} days | notice served in writing |"
+            for i in range(chars // 55 + 1)
+        ]
+        block = "| Row | Clause | Deadline | Note |\n|---:|---|---:|---|\n" + "\n".join(rows)
+    else:
+        raise ValueError(f"unknown block kind: {kind}")
+    return f"Here is the whole of it:\n\n{block}\n\nThat is everything.\n"
