@@ -114,6 +114,7 @@ class _RowDocs:
     # While the answer streams: what the tail document shows ("" for a placeholder), and
     # when the tail and the reasoning are laid out again as they grow.
     tail_html: str = ""
+    thinking_text: str = ""  # what the reasoning document shows
     tail_budget: LayoutBudget = field(default_factory=LayoutBudget)
     thinking_budget: LayoutBudget = field(default_factory=LayoutBudget)
 
@@ -366,7 +367,10 @@ class MessageDelegate(QStyledItemDelegate):
                     or not tail_html
                     or not docs.tail_html
                 )
-                if docs.tail_budget.due(len(entry.content), len(tail_html), required=required):
+                unchanged = tail_html and tail_html == docs.tail_html and not body_changed
+                if unchanged and docs.tail is not None:
+                    pass  # nothing new to show: the reasoning or the status changed
+                elif docs.tail_budget.due(len(entry.content), len(tail_html), required=required):
                     # The same document is reused rather than a new one set up each time.
                     tail = docs.tail or new_document(option.font, width)
                     if tail_html:
@@ -382,14 +386,16 @@ class MessageDelegate(QStyledItemDelegate):
         if entry.thinking and entry.role != "user" and entry.thinking_expanded:
             shown = entry.thinking.strip()
             required = docs.thinking is None or entry.status is not EntryStatus.STREAMING
-            if docs.thinking_budget.due(len(entry.thinking), len(shown), required=required):
+            if shown == docs.thinking_text and docs.thinking is not None:
+                pass  # nothing new to show: the answer or the status changed
+            elif docs.thinking_budget.due(len(entry.thinking), len(shown), required=required):
                 thinking = docs.thinking or new_document(self._fonts(option.font).small, width)
                 thinking.setPlainText(shown)
-                docs.thinking = thinking
-            elif docs.thinking is not None and docs.thinking.characterCount() - 1 != len(shown):
+                docs.thinking, docs.thinking_text = thinking, shown
+            else:
                 self._lag(entry)
         else:
-            docs.thinking = None
+            docs.thinking, docs.thinking_text = None, ""
 
     def _lag(self, entry: TranscriptEntry) -> None:
         """Part of a growing row was left as it was (see layout_budget): it is shown within
