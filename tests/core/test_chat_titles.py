@@ -134,6 +134,11 @@ def test_clean_title_takes_the_line_after_an_introduction() -> None:
     assert clean_title("Lease renewal\n\nThis title reflects the topic.") == "Lease renewal"
 
 
+def test_clean_title_takes_the_title_out_of_a_code_fence_not_its_language() -> None:
+    assert clean_title("```text\nTerminy wypowiedzenia\n```") == "Terminy wypowiedzenia"
+    assert clean_title("Title:\n~~~markdown\nLease renewal\n~~~") == "Lease renewal"
+
+
 @pytest.mark.parametrize(
     "raw",
     [

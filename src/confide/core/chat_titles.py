@@ -44,6 +44,7 @@ _THINK_BLOCK = re.compile(rf"<({_THINK_TAGS})\b[^>]*>.*?</\1\s*>", re.IGNORECASE
 _DANGLING_END = re.compile(rf"^.*</(?:{_THINK_TAGS})\s*>", re.IGNORECASE | re.DOTALL)
 # A reply cut off (num_predict) while still thinking.
 _UNCLOSED_START = re.compile(rf"<(?:{_THINK_TAGS})\b[^>]*>.*$", re.IGNORECASE | re.DOTALL)
+_FENCES = ("```", "~~~")
 _ANY_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9_-]{0,20}\s*/?>")
 
 _MARKDOWN_LEAD = re.compile(r"^\s*(?:#{1,6}\s*|>\s*|[-*+•]\s+|\d{1,2}[.)]\s+)+")
@@ -163,8 +164,9 @@ def clean_title(raw: str) -> str | None:
     text = _ANY_TAG.sub(" ", _strip_thinking(raw))
     for line in text.splitlines():
         stripped = line.strip()
-        # "Here is a title:" on its own line introduces the title on the next one.
-        if not stripped or stripped.endswith((":", "：")):
+        # "Here is a title:" on its own line introduces the title on the next one; a code
+        # fence ("```text") wraps it, and its language is not the title.
+        if not stripped or stripped.endswith((":", "：")) or stripped.startswith(_FENCES):
             continue
         title = _clean_line(stripped)
         if not any(character.isalnum() for character in title):
