@@ -4,18 +4,11 @@ never long after the text it shows arrived."""
 from __future__ import annotations
 
 from confide.ui.chat.layout_budget import MAX_WAIT_S, RATE, LayoutBudget
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.manual_clock import ManualClock
 
 
 def test_a_short_document_is_laid_out_on_every_delivery() -> None:
-    clock = Clock()
+    clock = ManualClock()
     budget = LayoutBudget(clock=clock)
     assert budget.due(10, 12)  # the first look always lays it out
     layouts = [budget.due(10 + 100 * n, 300) for n in range(1, 30)]
@@ -23,7 +16,7 @@ def test_a_short_document_is_laid_out_on_every_delivery() -> None:
 
 
 def test_a_long_document_is_laid_out_at_a_cost_proportional_to_its_length() -> None:
-    clock = Clock()
+    clock = ManualClock()
     budget = LayoutBudget(clock=clock, max_wait=1e9)  # the budget alone
     charged = 0
     length = 0
@@ -37,7 +30,7 @@ def test_a_long_document_is_laid_out_at_a_cost_proportional_to_its_length() -> N
 
 
 def test_a_long_document_is_never_left_behind_longer_than_the_wait() -> None:
-    clock = Clock()
+    clock = ManualClock()
     budget = LayoutBudget(clock=clock)
     assert budget.due(50_000, 50_000)
     clock.now += MAX_WAIT_S / 2
@@ -47,7 +40,7 @@ def test_a_long_document_is_never_left_behind_longer_than_the_wait() -> None:
 
 
 def test_saved_credit_is_capped_so_a_long_block_after_short_ones_pays_its_way() -> None:
-    clock = Clock()
+    clock = ManualClock()
     budget = LayoutBudget(clock=clock, max_wait=1e9)
     for n in range(1, 200):  # a long answer of short paragraphs: credit would pile up
         assert budget.due(100 * n, 100)

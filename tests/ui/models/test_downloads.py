@@ -23,6 +23,7 @@ from confide.ui.models.library_dialog import LibraryDialog
 from confide.ui.models.storage import DiskSpace
 from confide.ui.models.text import format_size
 from tests.fake_ollama.server import FakeOllama
+from tests.manual_clock import ManualClock
 from tests.ui.models.conftest import LibraryFactory, Setup, open_library
 
 MB = 1_000_000
@@ -258,16 +259,8 @@ def test_downloads_model_is_a_well_behaved_qt_model(
 # -- the tracker on its own ---------------------------------------------------------------
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_tracker_sums_layers_and_finishes_the_previous_one() -> None:
-    clock = Clock()
+    clock = ManualClock()
     tracker = PullTracker(clock)
     snap = tracker.feed(PullProgress("pulling manifest"))
     assert snap.phase is PullPhase.STARTING and snap.total == 0
@@ -287,7 +280,7 @@ def test_tracker_sums_layers_and_finishes_the_previous_one() -> None:
 
 
 def test_tracker_recognises_a_resumed_layer_but_not_a_shared_one() -> None:
-    clock = Clock()
+    clock = ManualClock()
     tracker = PullTracker(clock)
     tracker.feed(PullProgress("pulling manifest"))
     clock.now += 0.1
