@@ -143,6 +143,17 @@ def test_unfinished_code_block_streams_plain_and_can_be_copied() -> None:
     assert result.code_blocks == (CodeBlock(0, "python", "def f():\n    return 1"),)
 
 
+def test_a_list_item_arriving_whole_shows_as_an_item_of_its_own() -> None:
+    # Fast models deliver many characters at once: a whole new item, marker and all, may
+    # arrive in one update after its line began. It must not show glued to the item before.
+    stream = IncrementalMarkdown()
+    stream.feed("Steps:\n\n1. Read the notice clause.\n2. Draft the notice and keep a copy.\n")
+    result = stream.feed("3. Send it by a method that gives you proof of del")
+    assert "copy.3." not in result.tail_html
+    assert "<li>Send it by a method that gives you proof of del" in result.tail_html
+    assert html_problems(result.html) == []
+
+
 def test_late_reference_definition_updates_settled_blocks() -> None:
     stream = IncrementalMarkdown()
     first = stream.feed("Read [the lease][lease] first.\n\nThen sign.\n\n")

@@ -128,12 +128,17 @@ class Preview:
         return unescape(self._line_html) if self._simple else self._line
 
     def _settled_prefix(self, text: str) -> bool:
-        """Whether new text on a row or item line only extends its last cell or its text."""
+        """Whether new text on a row or item line only extends its last cell or its text.
+
+        Decided on the line as it was before ``text``: that is what ``_line_out`` shows.
+        """
         if self.kind is SpliceKind.TABLE:
             # Not after a blank or a pipe either: the cell's text is trimmed, the row closed.
             before = self._line[-len(text) - 1 : -len(text)]
             return "|" not in text and bool(self._line_out) and before not in ("", " ", "\t", "|")
-        return len(self._line.lstrip(" \t")) > 12  # a list marker is decided by then
+        # A list marker is decided once the line is this long (a fast model may deliver the
+        # marker and the item's first words at once: they must still be converted).
+        return len(self._line[: len(self._line) - len(text)].lstrip(" \t")) > 12
 
     def _complete_lines(self, text: str) -> None:
         *complete, rest = text.split("\n")
