@@ -237,6 +237,28 @@ def test_a_long_unfinished_block_is_not_laid_out_again_on_every_delivery(
     assert "# line 599" in shown and "Done." in shown  # at the end, all of it is on screen
 
 
+@pytest.mark.parametrize("reasoning", [False, True], ids=["paragraph", "reasoning"])
+def test_a_paragraph_at_an_ordinary_speed_grows_on_screen_with_every_delivery(
+    page: ChatPage, reasoning: bool
+) -> None:
+    # A local model writing ~40 tokens a second: about 8 characters per delivery. Every
+    # delivery must show, or the text moves in jerks (it did, in half-second steps, once a
+    # paragraph passed ~60 characters). Longer ones: test_layout_budget.
+    start_streaming(page)
+    words = " ".join(f"clause{i}" for i in range(140))  # one paragraph of ~1,100 characters
+    for start in range(0, len(words), 8):
+        piece = words[start : start + 8]
+        if reasoning:
+            page.transcript.extend_last("", thinking=piece)
+            entry = page.transcript.last()
+            assert entry is not None
+            entry.thinking_expanded = True
+        else:
+            page.transcript.extend_last(piece)
+        QApplication.processEvents()
+        assert shown_text(page, 1).rstrip().endswith(words[: start + 8].rstrip())
+
+
 def test_what_arrived_is_shown_within_a_moment_even_if_nothing_more_comes(
     qtbot: QtBot, page: ChatPage
 ) -> None:
