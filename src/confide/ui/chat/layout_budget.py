@@ -47,7 +47,8 @@ class LayoutBudget:
     def due(self, source_length: int, cost: int, *, required: bool = False) -> bool:
         """Whether to lay out now a document of ``cost`` characters, its source having grown
         to ``source_length``. ``required``: it must be (its content changed otherwise).
-        When the answer is True the caller lays it out, and the budget is charged for it."""
+        When the answer is True the caller lays it out, and the budget is charged for it
+        (not for a small document, which is laid out every time anyway)."""
         now = self.clock()
         grown = max(0, source_length - self._seen)
         elapsed = 0.0 if self._asked_at is None else max(0.0, now - self._asked_at)
