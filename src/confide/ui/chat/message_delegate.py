@@ -413,8 +413,15 @@ class MessageDelegate(QStyledItemDelegate):
             docs = self._docs.get(uid)
             if docs is not None:
                 docs.revision = -1  # filled again on the next look, the budget's wait over
-        for row in range(model.rowCount()):
-            if model.entry_at(row).uid in lagging:
+        # The rows that grow are at the end (the answer streaming in): look there first, and
+        # stop once they are all found, rather than walk a long conversation twice a second.
+        waiting = set(lagging)
+        for row in reversed(range(model.rowCount())):
+            if not waiting:
+                break
+            uid = model.entry_at(row).uid
+            if uid in waiting:
+                waiting.discard(uid)
                 index = model.index(row, 0)
                 self.row_changed(index)
                 self._view.update(index)
