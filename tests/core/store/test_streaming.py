@@ -13,6 +13,7 @@ from confide.core.store import (
     MessageStats,
     MessageStatus,
     Role,
+    ShownLengths,
     Store,
     StoreError,
     StoreErrorKind,
@@ -144,6 +145,22 @@ def test_finish_records_status_stats_and_error(store: Store) -> None:
     assert done.stats == stats and done.stats.tokens_per_second == 30.0
     assert done.finished_at is not None and done.model == "llama3.1:8b"
     assert [m.id for m in store.conversations.siblings(done.id)] == [failed.id, done.id]
+
+
+def test_a_stopped_answer_keeps_what_was_shown_and_not_what_came_after(store: Store) -> None:
+    conv_id, question = _question(store)
+    writer = store.begin_answer(conv_id, question, "m")
+    writer.append(thinking_delta="Let me think. Then")
+    writer.append("The answer is")
+    writer.flush()
+    writer.append(" forty-two, because")  # arrived while the Stop was on its way
+    stopped = writer.finish(MessageStatus.STOPPED, shown=ShownLengths(13, 13))
+    assert (stopped.status, stopped.content, stopped.thinking) == (
+        MessageStatus.STOPPED,
+        "The answer is",
+        "Let me think.",
+    )
+    assert store.conversations.get_message(stopped.id).content == "The answer is"
 
 
 def test_parallel_answers_use_separate_slots(make_store: Callable[..., Store]) -> None:

@@ -33,7 +33,7 @@ from confide.core.store.models import (
 )
 from confide.core.store.report import DataItem, DataKind, DataReport, data_report
 from confide.core.store.store import Store, StoreOptions, restore_backup
-from confide.core.store.streaming import AnswerWriter
+from confide.core.store.streaming import AnswerWriter, ShownLengths
 
 __all__ = [
     "LATEST_VERSION",
@@ -62,6 +62,7 @@ __all__ = [
     "Role",
     "ScryptParams",
     "SearchHit",
+    "ShownLengths",
     "Store",
     "StoreError",
     "StoreErrorKind",

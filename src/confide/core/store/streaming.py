@@ -120,6 +120,14 @@ def decode_runs(payloads: tuple[bytes, ...]) -> tuple[str, str]:
     return "".join(content), "".join(thinking)
 
 
+@dataclass(frozen=True)
+class ShownLengths:
+    """How much of an answer's text and reasoning the user had on screen."""
+
+    content: int
+    thinking: int
+
+
 class AnswerWriter:
     """One answer being streamed. Created by ``Store.begin_answer``; not thread-safe.
 
@@ -233,10 +241,13 @@ class AnswerWriter:
         status: MessageStatus = MessageStatus.COMPLETE,
         stats: MessageStats | None = None,
         error: str | None = None,
+        shown: ShownLengths | None = None,
     ) -> Message:
         """Stores the answer as a message, in one write, and makes it the active leaf.
 
         ``error`` is a short code or English sentence for the UI, never the user's text.
+        ``shown``: the user stopped the answer when this much of it was on screen; what
+        arrived after that is not kept, so the answer stays as the user saw it stop.
         If this raises (disk full…), the writer stays open and ``finish`` may be retried.
         """
         self._check_open()
@@ -244,6 +255,9 @@ class AnswerWriter:
             raise ValueError("finish with complete, stopped, interrupted or error")
         stats = stats or MessageStats()
         header = self._header
+        content, thinking = self.content, self.thinking
+        if shown is not None:
+            content, thinking = content[: shown.content], thinking[: shown.thinking]
         with self._owner.db.transaction("finishing an answer") as conn:
             # Allowed into a conversation put in the bin meanwhile: the user may still undo.
             ConversationStore.check_placement(
@@ -270,8 +284,8 @@ class AnswerWriter:
                     stats.prompt_eval_duration_ns,
                     stats.load_duration_ns,
                     stats.total_duration_ns,
-                    self.thinking,
-                    self.content,
+                    thinking,
+                    content,
                 ),
             )
             conn.execute(

@@ -34,7 +34,7 @@ from confide.core.ollama.types import (
     ChatRequest,
     ModelInfo,
 )
-from confide.core.store import Store
+from confide.core.store import ShownLengths, Store
 from confide.core.store.models import (
     Conversation,
     Message,
@@ -176,6 +176,7 @@ class ChatSession(QObject):
         self._entries: dict[str, TranscriptEntry] = {}  # by message id: keeps layout caches
         self._answer: TaskHandle | None = None
         self._answer_entry: TranscriptEntry | None = None
+        self._answer_stop = _StopMark()
         self._loading: TaskHandle | None = None
         self._generation = 0  # bumped whenever another conversation is shown
 
@@ -472,6 +473,10 @@ class ChatSession(QObject):
         handle = self._answer
         if handle is None:
             return
+        shown = self._answer_entry
+        if shown is not None:
+            # Set before the cancel is sent, so the worker sees it when the cancel lands.
+            self._answer_stop.shown = ShownLengths(len(shown.content), len(shown.thinking))
         handle.cancel()
         # The handle reports "cancelled" a moment later; the user sees the result at once.
         entry = self._end_answer(EntryStatus.STOPPED)
@@ -598,6 +603,7 @@ class ChatSession(QObject):
             self._transcript.extend_last(prefix)
         self._answer_entry = answer
         gateway = self._gateway
+        stop_mark = self._answer_stop = _StopMark()
 
         async def job(push: ProgressSink) -> Message:
             if info is not None:
@@ -606,7 +612,7 @@ class ChatSession(QObject):
                 raise OllamaError(OllamaErrorKind.NOT_RUNNING, "no client for the endpoint")
             conversation_id, parent_id = await before(push)
             return await _stream_answer(
-                gateway, client, request, conversation_id, parent_id, push, prefix
+                gateway, client, request, conversation_id, parent_id, push, prefix, stop_mark
             )
 
         handle = self._runner.run("chat", job, merge=merge_events, interval=STREAM_INTERVAL_S)
@@ -727,9 +733,13 @@ async def _stream_answer(
     parent_id: str,
     push: ProgressSink,
     prefix: str,
+    stop_mark: _StopMark,
 ) -> Message:
     """Streams the answer into the store: appended in memory, saved once a second, and
-    finished with the right status whatever happens (Stop, an error, success)."""
+    finished with the right status whatever happens (Stop, an error, success).
+
+    Stopped by the user, it keeps what was on screen at Stop: the words that arrived while
+    the cancel was on its way (a moment on a busy machine) would otherwise appear after it."""
     writer = await gateway.call(
         lambda store: store.begin_answer(conversation_id, parent_id, request.model)
     )
@@ -762,11 +772,19 @@ async def _stream_answer(
         error_code = type(failure).__name__
         raise
     finally:
+        shown = stop_mark.shown if status is MessageStatus.STOPPED else None
         # Queued after every save made so far; it runs even if this task was cancelled.
         finished = gateway.submit(
-            lambda _store: writer.finish(status, stats_from(metrics), error_code)
+            lambda _store: writer.finish(status, stats_from(metrics), error_code, shown)
         )
     return await asyncio.wrap_future(finished)
+
+
+@dataclass
+class _StopMark:
+    """What the user had on screen when they pressed Stop (None: not stopped by the user)."""
+
+    shown: ShownLengths | None = None
 
 
 def _mark_model_changes(entries: list[TranscriptEntry]) -> None:
