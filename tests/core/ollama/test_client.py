@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 import time
 from collections.abc import Awaitable, Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from confide.core.ollama.host import parse_ollama_host
 from confide.core.ollama.types import ChatChunk, ChatMessage, ChatOptions, ChatRequest
 from tests.fake_ollama.fixtures import LoopbackEndpoint
 from tests.fake_ollama.gguf import build_gguf
+from tests.fake_ollama.http11 import Connection, LoopbackHTTPServer, Request
 from tests.fake_ollama.server import FakeOllama
 
 T = TypeVar("T")
@@ -73,6 +75,60 @@ def expect_error(kind: OllamaErrorKind, awaitable: Awaitable[Any]) -> OllamaErro
 
 
 # -- the simple endpoints -------------------------------------------------------------------
+
+
+def _tags(*names: str) -> bytes:
+    """/api/tags as the daemon writes it (shared/ollama-api.md §2.3)."""
+    details = {
+        "parent_model": "",
+        "format": "gguf",
+        "family": "llama",
+        "families": ["llama"],
+        "parameter_size": "1.2B",
+        "quantization_level": "Q4_K_M",
+    }
+    models = [
+        {
+            "name": name,
+            "model": name,
+            "modified_at": "2026-11-20T10:00:00.5+01:00",
+            "size": 1000,
+            "digest": "ab" * 32,
+            "details": details,
+        }
+        for name in names
+    ]
+    return json.dumps({"models": models}).encode()
+
+
+def test_listing_with_info_waits_for_every_request_when_one_finds_the_daemon_gone() -> None:
+    # The daemon hangs up on the first /api/show (it died) while the others take a moment.
+    # The listing must not return while those are still in flight: left running on their
+    # own, they would go on connecting after the caller gave up, even after the app closed.
+    answered: list[str] = []
+
+    def handle(request: Request, conn: Connection) -> None:
+        if request.path == "/api/tags":
+            conn.send_response(200, {"Content-Type": "application/json"}, _tags("a:1", "b:1"))
+            return
+        model = json.loads(request.body)["model"]
+        if model == "a:1":
+            conn.drop()
+            return
+        time.sleep(0.4)
+        conn.send_response(404, {"Content-Type": "application/json"}, b'{"error":"gone"}')
+        answered.append(model)
+
+    server = LoopbackHTTPServer(handle)
+    server.start()
+    try:
+        with client_for(f"http://127.0.0.1:{server.port}") as client:
+            with pytest.raises(OllamaError) as raised:
+                run(client.list_models_with_info())
+            assert raised.value.daemon_unreachable
+            assert answered == ["b:1"]  # its request had finished before the error came back
+    finally:
+        server.stop()
 
 
 def test_version_list_show_ps(fake_ollama: FakeOllama) -> None:

@@ -20,7 +20,7 @@ import logging
 import os
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import httpx
 
@@ -150,8 +150,14 @@ class OllamaClient:
                     raise
                 return None
 
-        infos = await asyncio.gather(*(info(model) for model in models))
-        return list(zip(models, infos, strict=True))
+        # Every request ends before this returns, even when one finds the daemon gone: a
+        # plain gather would leave the others running on their own, still connecting after
+        # the caller has moved on (or after the app has shut its network loop down).
+        outcomes = await asyncio.gather(*(info(model) for model in models), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return list(zip(models, cast(list[ModelInfo | None], outcomes), strict=True))
 
     async def ps(self) -> list[RunningModel]:
         running = await self._package_call(self._package_client.ps())
