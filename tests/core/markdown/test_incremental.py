@@ -25,7 +25,7 @@ from tests.core.markdown.htmlcheck import html_problems
 # settling decision is exercised), almost never (previews only), and the defaults.
 ENGINES = [
     {"preview_budget": 1000.0, "initial_credit": 1e9, "min_step": 1},
-    {"preview_budget": 0.0, "initial_credit": 0.0, "min_step": 10_000},
+    {"preview_budget": 0.0, "initial_credit": 0.0, "min_step": 10_000, "max_raw_wait": 1e9},
     {},
 ]
 PROPERTY = settings(
@@ -154,6 +154,41 @@ def test_a_list_item_arriving_whole_shows_as_an_item_of_its_own() -> None:
     assert html_problems(result.html) == []
 
 
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_formatting_shows_soon_when_a_model_writes_slowly() -> None:
+    # A local model at ~40 tokens a second delivers ~8 characters 20 times a second: too
+    # few characters to pay for rendering a long paragraph again, so its ** would show raw
+    # until the paragraph ends. It must be formatted within about half a second.
+    clock = FakeClock()
+    stream = IncrementalMarkdown(initial_credit=0.0, clock=clock)  # well into an answer
+    paragraph = (
+        "The tenant must give notice in writing. " * 4
+        + "The **notice period** is three months, and it runs from the first day of the "
+        + "month after the landlord receives the notice. "
+        + "Keep proof of delivery: a registered letter or a signed receipt will do. " * 3
+    )
+    bold_ends = paragraph.index("**", paragraph.index("**") + 2) + 2
+    arrived_at = formatted_at = None
+    for start in range(0, len(paragraph), 8):
+        clock.now += 0.05
+        result = stream.feed(paragraph[start : start + 8])
+        if arrived_at is None and start + 8 >= bold_ends:
+            arrived_at = clock.now
+        if formatted_at is None and "<strong>notice period</strong>" in result.tail_html:
+            formatted_at = clock.now
+            assert "**" not in result.tail_html
+    assert arrived_at is not None and formatted_at is not None
+    assert formatted_at - arrived_at <= 0.6  # not when the paragraph ends, seconds later
+    assert stream.finish() == render_markdown(paragraph)
+
+
 def test_late_reference_definition_updates_settled_blocks() -> None:
     stream = IncrementalMarkdown()
     first = stream.feed("Read [the lease][lease] first.\n\nThen sign.\n\n")
@@ -204,7 +239,7 @@ def test_streaming_work_stays_proportional_to_the_answer(monkeypatch: pytest.Mon
             return answer_parser().parse(src, env)
 
     monkeypatch.setattr(incremental_module, "answer_parser", CountingParser)
-    stream = IncrementalMarkdown()
+    stream = IncrementalMarkdown(clock=FakeClock())  # as fast as a loop: no time passes
     updates = 0
     for start in range(0, len(text), 4):
         stream.feed(text[start : start + 4])

@@ -15,6 +15,11 @@ code fence opening or closing; a heading; a table's delimiter row; a list's firs
 code block that is still open is shown plain and grows by splicing alone; it is highlighted
 once, when its closing fence arrives.
 
+The budget is paid by characters, so when a model writes slowly (a few characters per
+update) a long paragraph would show its ``**`` and backticks raw until it ends, seconds
+later. So raw text is also never left waiting more than ``max_raw_wait`` seconds for a render
+of a tail of up to ``raw_wait_limit`` characters: at most a couple of cheap renders a second.
+
 ``finish()`` renders whatever is left exactly; the result is then identical to
 ``render_markdown`` on the whole text.
 """
@@ -22,6 +27,8 @@ once, when its closing fence arrives.
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,7 +82,8 @@ class IncrementalMarkdown:
     pays for; ``initial_credit`` lets the first blocks of an answer render promptly;
     ``min_step`` is the fewest new characters worth a budgeted render; ``max_debt`` caps
     how far forced renders may overspend. The defaults keep streaming an answer in 4-character
-    updates within about three single renders of it.
+    updates within about three single renders of it. ``max_raw_wait`` and ``raw_wait_limit``:
+    see the module's docstring; ``clock`` measures that wait.
     """
 
     def __init__(
@@ -88,12 +96,18 @@ class IncrementalMarkdown:
         initial_credit: float = 1024.0,
         min_step: int = 64,
         max_debt: float = 8192.0,
+        max_raw_wait: float = 0.5,
+        raw_wait_limit: int = 2048,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._options = RenderOptions(dark=dark, copy_label=copy_label, image_label=image_label)
         self._budget = preview_budget
         self._initial_credit = initial_credit
         self._min_step = min_step
         self._max_debt = max_debt
+        self._max_raw_wait = max_raw_wait
+        self._raw_wait_limit = raw_wait_limit
+        self._clock = clock
         self.reset()
 
     # -- public API ---------------------------------------------------------------------------
@@ -112,6 +126,7 @@ class IncrementalMarkdown:
         self._credit = self._initial_credit
         # The last real render of the tail covers tail[:_base_len].
         self._base_len = 0
+        self._raw_since: float | None = None  # when text first went unrendered after it
         self._preview = Preview("", starts_line=True)
         self._tail_codes: tuple[CodeBlock, ...] = ()
         self._codes: tuple[CodeBlock, ...] = ()
@@ -145,8 +160,13 @@ class IncrementalMarkdown:
         forced = ("\n" in delta or self._after_blank) and self._scan(start)
         if (forced and self._credit > -self._max_debt) or (
             self._open_fence is None
-            and len(self._tail) - self._base_len >= self._min_step
-            and self._credit >= len(self._tail)
+            and (
+                (
+                    len(self._tail) - self._base_len >= self._min_step
+                    and self._credit >= len(self._tail)
+                )
+                or self._raw_waited_too_long()
+            )
         ):
             self._render_tail(final=False)
             tail_html = self._preview.html()
@@ -256,6 +276,16 @@ class IncrementalMarkdown:
             or (kind is not SpliceKind.LIST and _LIST_ITEM.match(line) is not None)
         )
 
+    def _raw_waited_too_long(self) -> bool:
+        now = self._clock()
+        if self._raw_since is None:
+            self._raw_since = now
+            return False
+        return (
+            now - self._raw_since >= self._max_raw_wait
+            and len(self._tail) <= self._raw_wait_limit
+        )
+
     def _unsettled_before_line(self) -> bool:
         """Whether the tail holds a block before the current line (else nothing can settle)."""
         return not is_blank(self._tail[: self._line_start].replace("\n", ""))
@@ -307,6 +337,7 @@ class IncrementalMarkdown:
         if fence is None and base.rstrip(" \t") and not base.rstrip(" \t").endswith("\n"):
             base = base.rstrip(" \t")
         self._base_len = len(base)
+        self._raw_since = None
         self._preview = Preview(html, starts_line=not base or base.endswith("\n"))
         self._preview.extend(tail[len(base) :])
         self._tail_codes = tuple(context.code_blocks)
