@@ -273,15 +273,22 @@ class ChatPage(QWidget):
         client = self._client_provider()
         if client is None:
             return
-        if self._models_task is not None:
-            self._models_task.cancel()
 
         async def job(_push: ProgressSink) -> list[tuple[InstalledModel, ModelInfo | None]]:
             return await client.list_models_with_info()
 
-        self._models_task = self._runner.run("list-models", job)
-        self._models_task.succeeded.connect(self._on_models)
-        self._models_task.failed.connect(self._on_models_failed)
+        # A listing already under way is left to end and its answer ignored, not cancelled:
+        # cancelling it while it connects could leave a connection open (seen in the tests
+        # when the daemon comes back), and it takes a moment at most.
+        handle = self._models_task = self._runner.run("list-models", job)
+        handle.succeeded.connect(
+            lambda models, h=handle: self._on_models(models) if h is self._models_task else None
+        )
+        handle.failed.connect(
+            lambda error, h=handle: (
+                self._on_models_failed(error) if h is self._models_task else None
+            )
+        )
 
     def _on_models(self, models: list[tuple[InstalledModel, ModelInfo | None]]) -> None:
         self._models_task = None
