@@ -20,7 +20,12 @@ from confide.ui.main_window import MainWindow
 from tests.fake_ollama.server import FakeOllama
 from tests.keyring_double import FAST_SCRYPT
 from tests.ui.conftest import WindowFactory
-from tests.ui.test_main_window import connected, last_answer, type_and_send
+from tests.ui.test_main_window import (
+    connected,
+    last_answer,
+    long_answer_under_way,
+    type_and_send,
+)
 
 
 def entries(window: MainWindow) -> list[TranscriptEntry]:
@@ -136,11 +141,7 @@ def test_the_answer_is_stored_complete_and_the_conversation_reopens(
 def test_stop_is_stored_as_stopped_with_what_was_shown(
     qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
 ) -> None:
-    fake_ollama.script(reply=" ".join(f"word{i}" for i in range(400)), token_rate=40)
-    window = make_window(fake_ollama.host_port)
-    connected(qtbot, window)
-    type_and_send(qtbot, window, "Write a lot")
-    qtbot.waitUntil(lambda: len(last_answer(window).content) > 20, timeout=5000)
+    window = long_answer_under_way(qtbot, make_window, fake_ollama, token_rate=40)
     qtbot.keyClick(window.chat.composer.edit, Qt.Key.Key_Escape)
     assert last_answer(window).status is EntryStatus.STOPPED
     qtbot.waitUntil(lambda: len(stored_branch(window)) == 2, timeout=5000)
@@ -180,6 +181,24 @@ def test_regenerate_keeps_the_old_answer_as_a_version(
     )  # the choice is remembered
     click_action(qtbot, window, 1, MessageAction.NEXT)
     qtbot.waitUntil(lambda: last_answer(window).content == "Second version.", timeout=3000)
+
+
+def test_stop_keeps_the_answer_as_it_was_on_screen(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    window = long_answer_under_way(qtbot, make_window, fake_ollama, token_rate=60)
+    # The window is busy for a moment (a slow machine): words keep arriving meanwhile, and
+    # are still on their way to the screen when the user presses Esc.
+    time.sleep(0.3)
+    qtbot.keyClick(window.chat.composer.edit, Qt.Key.Key_Escape)
+    shown = last_answer(window).content
+    assert last_answer(window).status is EntryStatus.STOPPED
+    assert fake_ollama.wait_for_cancelled(timeout=3.0)
+    qtbot.waitUntil(lambda: len(stored_branch(window)) == 2, timeout=5000)
+    assert stored_branch(window)[1][1] == shown  # not the words that came after Stop
+    qtbot.wait(300)
+    assert last_answer(window).content == shown
+    assert last_answer(window).status is EntryStatus.STOPPED
 
 
 def test_edit_and_resend_keeps_the_earlier_question(
