@@ -282,8 +282,7 @@ class IncrementalMarkdown:
             self._raw_since = now
             return False
         return (
-            now - self._raw_since >= self._max_raw_wait
-            and len(self._tail) <= self._raw_wait_limit
+            now - self._raw_since >= self._max_raw_wait and len(self._tail) <= self._raw_wait_limit
         )
 
     def _unsettled_before_line(self) -> bool:
