@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import itertools
+import threading
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
+from confide.core.async_loop import LoopThread
+from confide.core.ollama.client import OllamaClient
+from confide.core.ollama.host import parse_ollama_host
 from confide.core.ollama.status import DaemonState
+from confide.core.settings import PreferencesStore
+from confide.ui.chat.chat_page import ChatPage
 from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry
 from confide.ui.main_window import MainWindow
+from confide.ui.store_gateway import StoreGateway
+from confide.ui.tasks import TaskHandle, TaskRunner
+from tests.core.ollama.test_client import tags_reply
 from tests.fake_ollama.fixtures import LoopbackEndpoint
+from tests.fake_ollama.http11 import Connection, LoopbackHTTPServer, Request
 from tests.fake_ollama.server import FakeOllama
 from tests.ui.conftest import WindowFactory
 
@@ -189,6 +202,60 @@ def test_daemon_goes_away_and_comes_back(
     fake_ollama.start()
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.chat, timeout=5000)
     assert window.status_indicator.label.text().startswith("Connected")
+
+
+def test_a_model_list_that_arrives_late_does_not_replace_a_newer_one(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    # The list is asked for twice (after a download, say) and the daemon answers the first
+    # request last. The picker must keep the newer list, not go back to the older one.
+    release_first = threading.Event()
+    tags_asked = itertools.count()
+
+    def daemon(request: Request, conn: Connection) -> None:
+        json_type = {"Content-Type": "application/json; charset=utf-8"}
+        if request.path == "/api/tags":
+            if next(tags_asked) == 0:
+                release_first.wait(5)
+                conn.send_response(200, json_type, tags_reply("old-model:1b"))
+            else:
+                conn.send_response(200, json_type, tags_reply("old-model:1b", "new-model:7b"))
+            return
+        conn.send_response(404, json_type, b'{"error":"model not found"}')
+
+    server = LoopbackHTTPServer(daemon)
+    server.start()
+    loop = LoopThread("test-models")
+    runner = TaskRunner(loop)
+    listings: list[TaskHandle] = []
+    run_task = runner.run
+
+    def recording_run(name: str, job: Any, **kwargs: Any) -> TaskHandle:
+        handle = run_task(name, job, **kwargs)
+        if name == "list-models":
+            listings.append(handle)
+        return handle
+
+    runner.run = recording_run  # type: ignore[method-assign]
+    client = OllamaClient(parse_ollama_host(f"127.0.0.1:{server.port}"))
+    gateway = StoreGateway(runner)
+    page = ChatPage(runner, gateway, lambda: client, PreferencesStore(tmp_path / "s.json"))
+    qtbot.addWidget(page)
+    page.show()
+    try:
+        page.refresh_models()
+        page.refresh_models()
+        qtbot.waitUntil(lambda: page.model_picker.count() == 2, timeout=5000)
+        release_first.set()
+        qtbot.waitUntil(lambda: not listings[0].running, timeout=5000)
+        shown = [page.model_picker.itemData(i) for i in range(page.model_picker.count())]
+        assert shown == ["old-model:1b", "new-model:7b"]
+    finally:
+        release_first.set()
+        gateway.close()
+        loop.submit(client.aclose()).result(5)
+        runner.shutdown()
+        server.stop()
 
 
 def test_daemon_dies_mid_answer(

@@ -77,7 +77,7 @@ def expect_error(kind: OllamaErrorKind, awaitable: Awaitable[Any]) -> OllamaErro
 # -- the simple endpoints -------------------------------------------------------------------
 
 
-def _tags(*names: str) -> bytes:
+def tags_reply(*names: str) -> bytes:
     """/api/tags as the daemon writes it (shared/ollama-api.md §2.3)."""
     details = {
         "parent_model": "",
@@ -109,7 +109,7 @@ def test_listing_with_info_waits_for_every_request_when_one_finds_the_daemon_gon
 
     def handle(request: Request, conn: Connection) -> None:
         if request.path == "/api/tags":
-            conn.send_response(200, {"Content-Type": "application/json"}, _tags("a:1", "b:1"))
+            conn.send_response(200, {"Content-Type": "application/json"}, tags_reply("a:1", "b:1"))
             return
         model = json.loads(request.body)["model"]
         if model == "a:1":
