@@ -20,6 +20,7 @@ from confide.core.markdown import incremental as incremental_module
 from confide.core.markdown.parser import answer_parser
 from tests.core.markdown.documents import document, split_points
 from tests.core.markdown.htmlcheck import html_problems
+from tests.manual_clock import ManualClock
 
 # Engine settings that stress different paths: render on every update (so that every
 # settling decision is exercised), almost never (previews only), and the defaults.
@@ -154,19 +155,11 @@ def test_a_list_item_arriving_whole_shows_as_an_item_of_its_own() -> None:
     assert html_problems(result.html) == []
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_formatting_shows_soon_when_a_model_writes_slowly() -> None:
     # A local model at ~40 tokens a second delivers ~8 characters 20 times a second: too
     # few characters to pay for rendering a long paragraph again, so its ** would show raw
     # until the paragraph ends. It must be formatted within about half a second.
-    clock = FakeClock()
+    clock = ManualClock()
     stream = IncrementalMarkdown(initial_credit=0.0, clock=clock)  # well into an answer
     paragraph = (
         "The tenant must give notice in writing. " * 4
@@ -239,7 +232,7 @@ def test_streaming_work_stays_proportional_to_the_answer(monkeypatch: pytest.Mon
             return answer_parser().parse(src, env)
 
     monkeypatch.setattr(incremental_module, "answer_parser", CountingParser)
-    stream = IncrementalMarkdown(clock=FakeClock())  # as fast as a loop: no time passes
+    stream = IncrementalMarkdown(clock=ManualClock())  # as fast as a loop: no time passes
     updates = 0
     for start in range(0, len(text), 4):
         stream.feed(text[start : start + 4])

@@ -10,6 +10,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
@@ -281,14 +282,12 @@ class ChatPage(QWidget):
         # cancelling it while it connects could leave a connection open (seen in the tests
         # when the daemon comes back), and it takes a moment at most.
         handle = self._models_task = self._runner.run("list-models", job)
-        handle.succeeded.connect(
-            lambda models, h=handle: self._on_models(models) if h is self._models_task else None
-        )
-        handle.failed.connect(
-            lambda error, h=handle: (
-                self._on_models_failed(error) if h is self._models_task else None
-            )
-        )
+
+        def if_latest(slot: Callable[[Any], None]) -> Callable[[Any], None]:
+            return lambda outcome: slot(outcome) if handle is self._models_task else None
+
+        handle.succeeded.connect(if_latest(self._on_models))
+        handle.failed.connect(if_latest(self._on_models_failed))
 
     def _on_models(self, models: list[tuple[InstalledModel, ModelInfo | None]]) -> None:
         self._models_task = None

@@ -415,13 +415,12 @@ class MessageDelegate(QStyledItemDelegate):
                 docs.revision = -1  # filled again on the next look, the budget's wait over
         # The rows that grow are at the end (the answer streaming in): look there first, and
         # stop once they are all found, rather than walk a long conversation twice a second.
-        waiting = set(lagging)
         for row in reversed(range(model.rowCount())):
-            if not waiting:
+            if not lagging:
                 break
             uid = model.entry_at(row).uid
-            if uid in waiting:
-                waiting.discard(uid)
+            if uid in lagging:
+                lagging.discard(uid)
                 index = model.index(row, 0)
                 self.row_changed(index)
                 self._view.update(index)

@@ -473,10 +473,10 @@ class ChatSession(QObject):
         handle = self._answer
         if handle is None:
             return
-        shown = self._answer_entry
-        if shown is not None:
+        answer = self._answer_entry
+        if answer is not None:
             # Set before the cancel is sent, so the worker sees it when the cancel lands.
-            self._answer_stop.shown = ShownLengths(len(shown.content), len(shown.thinking))
+            self._answer_stop.shown = ShownLengths(len(answer.content), len(answer.thinking))
         handle.cancel()
         # The handle reports "cancelled" a moment later; the user sees the result at once.
         entry = self._end_answer(EntryStatus.STOPPED)
