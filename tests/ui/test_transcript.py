@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QDesktopServices, QFont, QGuiApplication, QImage, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
-from confide.core.markdown import render_markdown
+from confide.core.markdown import palette, render_markdown
 from confide.ui.chat.chat_page import ChatPage
 from confide.ui.chat.message_delegate import MessageDelegate
 from confide.ui.chat.rich_text import SafeDocument, new_document
@@ -235,6 +235,65 @@ def test_a_long_unfinished_block_is_not_laid_out_again_on_every_delivery(
     qtbot.wait(50)
     shown = shown_text(page, 1)
     assert "# line 599" in shown and "Done." in shown  # at the end, all of it is on screen
+
+
+def test_a_code_block_being_written_grows_by_appending_each_delivery(
+    qtbot: QtBot, page: ChatPage
+) -> None:
+    start_streaming(page)
+    page.transcript.extend_last("Here it is:\n\n```python\n")
+    QApplication.processEvents()
+    growing = row_layout(page, 1)[1].tail
+    assert growing is not None
+    changes: list[tuple[int, int, int]] = []  # (where, characters removed, added)
+    growing.contentsChange.connect(lambda *change: changes.append(change))
+    for i in range(600):
+        page.transcript.extend_last(f"total += item_{i} * rate  # line {i}\n")
+        QApplication.processEvents()
+        # Every line shows as it arrives, however long the block has grown.
+        assert shown_text(page, 1).endswith(f"# line {i}")
+    assert row_layout(page, 1)[1].tail is growing
+    # What arrived was appended: Qt never had the whole block to lay out again.
+    assert len(changes) >= 600 and all(removed == 0 for _where, removed, _added in changes)
+    QGuiApplication.clipboard().clear()  # its Copy link copies what has arrived so far
+    point = find_anchor(page, 1, "confide-copy:0")
+    qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert QGuiApplication.clipboard().text().endswith("total += item_599 * rate  # line 599")
+
+
+def test_a_code_block_being_written_looks_like_the_finished_one(page: ChatPage) -> None:
+    start_streaming(page)
+    code = "def notice_ends(start):\n    return start + relativedelta(months=3)"
+    page.transcript.extend_last("Here it is:\n\n```python\n" + code + "\n")
+    QApplication.processEvents()
+    option, docs, geometry, _entry = row_layout(page, 1)
+    growing = docs.tail
+    assert growing is not None and geometry.tail is not None
+    finished = new_document(option.font, growing.textWidth())
+    finished.setHtml(render_markdown(f"```python\n{code}\n```").html)
+    assert growing.size().height() == finished.size().height()
+    assert line_positions(growing) == line_positions(finished)
+    # Its box is painted in the code background, as the finished box's table is.
+    page.view.viewport().repaint()
+    image = page.view.viewport().grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    box = geometry.tail.translated(0, option.rect.top()).toRect()
+    colour = QColor(palette(page.transcript.render_options.dark).code_background)
+    pixel = bytes([colour.blue(), colour.green(), colour.red(), 0xFF])
+    painted = bytes(image.copy(box).constBits()).count(pixel)
+    assert painted > 0.6 * box.width() * box.height()
+
+
+def line_positions(document: SafeDocument) -> dict[str, tuple[float, float]]:
+    """Where each line of text sits in ``document``: the same in two boxes that look alike."""
+    layout = document.documentLayout()
+    positions = {}
+    block = document.begin()
+    while block.isValid():
+        if block.text():
+            rect = layout.blockBoundingRect(block)
+            positions[block.text()] = (rect.left(), rect.top())
+        block = block.next()
+    return positions
 
 
 @pytest.mark.parametrize("reasoning", [False, True], ids=["paragraph", "reasoning"])

@@ -13,6 +13,7 @@ from confide.core.markdown import (
     CodeBlock,
     IncrementalMarkdown,
     RenderResult,
+    copy_href,
     render_markdown,
     sample_answer,
 )
@@ -46,15 +47,31 @@ def check_stream(text: str, deltas: list[str], engine: dict[str, Any]) -> Render
     # With no link reference definition, nothing settled may ever change again.
     settled_is_final = "]:" not in text
     stream = IncrementalMarkdown(**engine)
+    growing: RenderResult | None = None  # the last result that ended in an open code block
     for delta in deltas:
         result = stream.feed(delta)
         assert html_problems(result.html) == [], (delta, result.html)
         if settled_is_final:
             assert expected.html.startswith(result.stable_html)
+        if result.open_code_at >= 0:
+            check_open_code(result, growing)
+            growing = result
     assert stream.text == normalised(text).removesuffix("\r")
     final = stream.finish()
     assert final == expected
     return final
+
+
+def check_open_code(result: RenderResult, before: RenderResult | None) -> None:
+    """What the UI relies on to show a code block being written by appending to it: its box
+    is the end of the tail, and while it stays open its code only grows."""
+    block = result.code_blocks[-1]
+    box = result.tail_html[result.open_code_at :]
+    assert box.startswith("<table") and f'href="{copy_href(block.number)}"' in box
+    assert box.endswith("</pre></td></tr></table>\n")
+    if before is not None and before.code_blocks[-1].number == block.number:
+        assert block.code.startswith(before.code_blocks[-1].code)
+        assert result.tail_html[: result.open_code_at] == before.tail_html[: before.open_code_at]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -142,6 +159,26 @@ def test_unfinished_code_block_streams_plain_and_can_be_copied() -> None:
     result = stream.feed("\n```\n")
     assert "font-weight:bold" in result.stable_html  # highlighted once complete
     assert result.code_blocks == (CodeBlock(0, "python", "def f():\n    return 1"),)
+
+
+def test_the_code_block_an_answer_ends_in_is_marked_as_being_written() -> None:
+    stream = IncrementalMarkdown()
+    result = stream.feed("Here:\n\n```python\ndef f():\n")
+    assert result.open_code_at == 0  # the whole tail: the paragraph before it has settled
+    assert result.code_blocks[-1] == CodeBlock(0, "python", "def f():")
+    result = stream.feed("    return 1\n```\n")
+    assert result.open_code_at == -1  # closed: it is highlighted and settles
+
+    stream = IncrementalMarkdown()
+    result = stream.feed("Here:\n```sh\nls -l")  # no blank line: the paragraph is in the tail
+    assert result.tail_html[: result.open_code_at] == "<p>Here:</p>\n"
+    assert result.code_blocks[-1] == CodeBlock(0, "sh", "ls -l")
+
+    stream = IncrementalMarkdown()
+    result = stream.feed("1. Run:\n\n   ```sh\n   ls -l")  # inside a list item: not the end
+    assert result.open_code_at == -1
+    assert stream.feed("\n").open_code_at == -1
+    assert render_markdown("```sh\nls -l\n").open_code_at == -1
 
 
 def test_a_list_item_arriving_whole_shows_as_an_item_of_its_own() -> None:

@@ -10,9 +10,11 @@ from confide.core.markdown import (
     CodeBlock,
     code_index_from_href,
     copy_href,
+    growing_code_html,
     latex_to_unicode,
     render_markdown,
 )
+from confide.core.markdown.result import RenderOptions
 from tests.core.markdown.htmlcheck import html_problems, visible_text
 
 MATH_SPAN = '<span style="font-family:serif; font-style:italic">'
@@ -88,6 +90,19 @@ def test_code_blocks_are_highlighted_listed_and_linked_for_copying() -> None:
     assert "plain &lt;text&gt; &amp; more" in result.html
     # The code reads exactly as written once the markup is stripped.
     assert "def f(x):\n    return x  # note" in visible_text(result.html)
+
+
+def test_a_code_block_being_written_has_the_same_line_and_shows_its_code_as_text() -> None:
+    block = CodeBlock(2, "html", '<img src="http://tracker.example/p.png"> & more')
+    html = growing_code_html(block, RenderOptions(copy_label="Kopiuj"))
+    assert html_problems(html) == []
+    assert "<img" not in html
+    assert visible_text(html).endswith('<img src="http://tracker.example/p.png"> & more')
+    # The line above it is the finished box's: its language, then the Copy link.
+    finished = render_markdown("```html\nx\n```", copy_label="Kopiuj").html
+    header = re.search(r'<td align="right">(.*?)</td>', finished)
+    assert header is not None
+    assert header.group(1).replace("confide-copy:0", copy_href(2)) in html
 
 
 def test_light_and_dark_palettes_differ() -> None:

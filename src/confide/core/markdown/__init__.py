@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from confide.core.markdown.bench import measure_streaming_cost, sample_answer
+from confide.core.markdown.highlight import palette
 from confide.core.markdown.incremental import IncrementalMarkdown
 from confide.core.markdown.latex import latex_to_unicode
 from confide.core.markdown.plain import to_plain_text
@@ -21,16 +22,20 @@ from confide.core.markdown.result import (
     code_index_from_href,
     copy_href,
 )
+from confide.core.markdown.richtext import CODE_BOX_PADDING, growing_code_html
 
 __all__ = [
+    "CODE_BOX_PADDING",
     "COPY_SCHEME",
     "CodeBlock",
     "IncrementalMarkdown",
     "RenderResult",
     "code_index_from_href",
     "copy_href",
+    "growing_code_html",
     "latex_to_unicode",
     "measure_streaming_cost",
+    "palette",
     "render_markdown",
     "sample_answer",
     "to_plain_text",

@@ -131,6 +131,7 @@ class IncrementalMarkdown:
         self._tail_codes: tuple[CodeBlock, ...] = ()
         self._codes: tuple[CodeBlock, ...] = ()
         self._open_fence: _OpenFence | None = None
+        self._open_code_at = -1  # where the open fence's box starts in the preview's HTML
         # Line tracking, for the forced renders.
         self._line_start = 0  # where the unfinished line starts in the tail
         self._previous_line = ""  # the last complete line
@@ -174,7 +175,7 @@ class IncrementalMarkdown:
             tail_html = self._preview.extend(delta)
             if self._open_fence is not None:
                 self._update_open_code()
-        self._result = _result(self._settled_html, tail_html, self._codes)
+        self._result = _result(self._settled_html, tail_html, self._codes, self._open_code_at)
         return self._result
 
     def set_text(self, text: str) -> RenderResult:
@@ -223,7 +224,8 @@ class IncrementalMarkdown:
         self._tail = text
         self._scan(0)
         self._render_tail(final=False)
-        self._result = _result(self._settled_html, self._preview.html(), self._codes)
+        html = self._preview.html()
+        self._result = _result(self._settled_html, html, self._codes, self._open_code_at)
         return self._result
 
     def _scan(self, start: int) -> bool:
@@ -329,7 +331,15 @@ class IncrementalMarkdown:
             self._options, code_offset=len(self._settled_codes), preview_fence=fence
         )
         env[CONTEXT_KEY] = context
-        html = render_tokens(tokens, env) if tokens else ""
+        # A fence at the top level that the text ends in is the last token: its box is
+        # rendered apart, so that the UI knows where it starts.
+        box_at = -1
+        if fence is not None and fence.level == 0 and fence is tokens[-1]:
+            html = render_tokens(tokens[:-1], env)
+            box_at = len(html)
+            html += render_tokens(tokens[-1:], env)
+        else:
+            html = render_tokens(tokens, env) if tokens else ""
         # markdown-it drops the spaces that end a paragraph; they are spliced back, so that
         # the next word does not stick to the last one.
         base = tail[:cut]
@@ -342,6 +352,7 @@ class IncrementalMarkdown:
         self._tail_codes = tuple(context.code_blocks)
         self._codes = self._settled_codes + self._tail_codes
         self._open_fence = None
+        self._open_code_at = -1
         if (
             fence is not None
             and fence.level == 0
@@ -352,6 +363,7 @@ class IncrementalMarkdown:
             self._open_fence = _OpenFence(
                 fence.markup, self._codes[-1], fence.content, self._codes[:-1]
             )
+            self._open_code_at = box_at
 
     def _update_open_code(self) -> None:
         """The Copy button of a block still streaming copies what has arrived so far."""
@@ -399,9 +411,11 @@ class IncrementalMarkdown:
         self._settled_codes += chunk.code_blocks
 
 
-def _result(stable_html: str, tail_html: str, codes: tuple[CodeBlock, ...]) -> RenderResult:
+def _result(
+    stable_html: str, tail_html: str, codes: tuple[CodeBlock, ...], open_code_at: int
+) -> RenderResult:
     # Built on every streamed update: tuple.__new__ skips the NamedTuple constructor's frame.
-    return tuple.__new__(RenderResult, (stable_html, tail_html, codes))
+    return tuple.__new__(RenderResult, (stable_html, tail_html, codes, open_code_at))
 
 
 def _ends_in_rows_or_items(tokens: list[Token]) -> bool:

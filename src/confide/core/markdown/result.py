@@ -25,12 +25,17 @@ class RenderResult(NamedTuple):
     ``stable_html`` only ever grows by whole blocks (the UI may append the difference instead
     of re-importing everything) except in the rare case where a late link reference definition
     changes earlier blocks; ``tail_html`` is a quick preview of the unfinished end.
+    ``open_code_at`` is where, in ``tail_html``, the box of a code block still being written
+    starts, when the answer ends in one (at the top level) and -1 otherwise. That block is the
+    last of ``code_blocks``, with the code received so far: the UI may show it by appending
+    what arrives rather than by setting the whole tail again.
     A NamedTuple rather than a dataclass because a streaming answer builds one per update.
     """
 
     stable_html: str
     tail_html: str
     code_blocks: tuple[CodeBlock, ...]
+    open_code_at: int = -1
 
     @property
     def html(self) -> str:

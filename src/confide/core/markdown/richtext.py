@@ -27,6 +27,7 @@ CONTEXT_KEY = "confide"
 _ALLOWED_HREF = re.compile(r"(?:https?|mailto):", re.IGNORECASE)
 _ALIGN = re.compile(r"text-align:\s*(left|center|right)")
 _MATH_STYLE = "font-family:serif; font-style:italic"
+CODE_BOX_PADDING = 6  # around a code block's text, in pixels; twice that above its code
 
 
 @dataclass
@@ -81,23 +82,19 @@ class QtRichTextRenderer(RendererHTML):
         colours = context.palette
         code = token.content.removesuffix("\n")
         number = context.code_offset + len(context.code_blocks)
-        context.code_blocks.append(CodeBlock(number, language, code))
+        block = CodeBlock(number, language, code)
+        context.code_blocks.append(block)
         if token is context.preview_fence:
             body = escape(token.content, quote=False)
         else:
             body = highlight_code(code, language, context.options.dark)
-        label = ""
-        if language:
-            label = f'<span style="color:{colours.muted}">{escape(language)}</span> &nbsp; '
-        copy = escape(context.options.copy_label)
         # A one-column table gives the block a background and padding, which a bare <pre>
         # does not get in QTextDocument; its first row holds the Copy link.
         return (
-            '<table width="100%" border="0" cellspacing="0" cellpadding="6" '
+            f'<table width="100%" border="0" cellspacing="0" cellpadding="{CODE_BOX_PADDING}" '
             f'bgcolor="{colours.code_background}">'
-            f'<tr><td align="right">{label}<a href="{copy_href(number)}">{copy}</a></td></tr>'
-            f'<tr><td><pre style="margin-top:0; margin-bottom:0; color:{colours.code_foreground}">'
-            f"{body}</pre></td></tr>"
+            f'<tr><td align="right">{_code_header(block, context.options)}</td></tr>'
+            f"<tr><td>{_code_pre(body, colours)}</td></tr>"
             "</table>\n"
         )
 
@@ -173,6 +170,36 @@ class QtRichTextRenderer(RendererHTML):
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
     ) -> str:
         return escape(tokens[idx].content, quote=False)
+
+
+def growing_code_html(block: CodeBlock, options: RenderOptions) -> str:
+    """The box of a code block still being written, for a document of its own that grows as
+    lines are appended to it (Qt lays out a table whole again whenever one of its cells
+    changes, which made each update of a long block cost its whole length).
+
+    The document shows the box's Copy line and its code; its margin of ``CODE_BOX_PADDING``
+    and a ``code_background`` fill, both the UI's, make it look like the finished box.
+    """
+    colours = palette(options.dark)
+    return (
+        f'<p align="right" style="margin-top:0; margin-bottom:{2 * CODE_BOX_PADDING}px">'
+        f"{_code_header(block, options)}</p>"
+        f"{_code_pre(escape(block.code, quote=False), colours)}"
+    )
+
+
+def _code_header(block: CodeBlock, options: RenderOptions) -> str:
+    """The line above a code block: its language, then the Copy link."""
+    label = ""
+    if block.language:
+        muted = palette(options.dark).muted
+        label = f'<span style="color:{muted}">{escape(block.language)}</span> &nbsp; '
+    return f'{label}<a href="{copy_href(block.number)}">{escape(options.copy_label)}</a>'
+
+
+def _code_pre(body: str, colours: Palette) -> str:
+    style = f"margin-top:0; margin-bottom:0; color:{colours.code_foreground}"
+    return f'<pre style="{style}">{body}</pre>'
 
 
 def _math_span(latex: str) -> str:

@@ -56,7 +56,7 @@ from PySide6.QtWidgets import (
 from confide.core.markdown import code_index_from_href
 from confide.core.store.textfold import fold_for_match
 from confide.ui.chat.layout_budget import MAX_WAIT_S, LayoutBudget
-from confide.ui.chat.rich_text import DocumentStack, SafeDocument, new_document
+from confide.ui.chat.rich_text import DocumentStack, GrowingCode, SafeDocument, new_document
 from confide.ui.chat.transcript_model import (
     EntryStatus,
     TranscriptEntry,
@@ -114,6 +114,7 @@ class _RowDocs:
     # While the answer streams: what the tail document shows ("" for a placeholder), and
     # when the tail and the reasoning are laid out again as they grow.
     tail_html: str = ""
+    growing_code: GrowingCode | None = None  # shown as the tail while a code block is written
     thinking_text: str = ""  # what the reasoning document shows
     tail_budget: LayoutBudget = field(default_factory=LayoutBudget)
     thinking_budget: LayoutBudget = field(default_factory=LayoutBudget)
@@ -347,42 +348,7 @@ class MessageDelegate(QStyledItemDelegate):
             docs.body.show_document(document)
             docs.tail = None
         else:
-            placeholder = self._placeholder(entry)
-            if entry.content:
-                rendered = entry.rendered if entry.markdown else model.rendered(entry)
-                assert rendered is not None
-                body_changed = docs.body.update(rendered.stable_html)
-                tail_html = rendered.tail_html
-            else:
-                body_changed = docs.body.update("")
-                tail_html = ""
-            if tail_html or placeholder:
-                streaming = entry.status is EntryStatus.STREAMING
-                # A tail that only grew may wait for the budget; anything else must show now
-                # (a block settled into the body, a placeholder replaced, the answer ended).
-                required = (
-                    docs.tail is None
-                    or body_changed
-                    or not streaming
-                    or not tail_html
-                    or not docs.tail_html
-                )
-                unchanged = tail_html and tail_html == docs.tail_html and not body_changed
-                if unchanged and docs.tail is not None:
-                    pass  # nothing new to show: the reasoning or the status changed
-                elif docs.tail_budget.due(len(entry.content), len(tail_html), required=required):
-                    # The same document is reused rather than a new one set up each time.
-                    tail = docs.tail or new_document(option.font, width)
-                    if tail_html:
-                        tail.setHtml(tail_html)
-                    else:
-                        tail.setPlainText(placeholder)
-                    tail.size()  # laid out now: the row's height depends on it
-                    docs.tail, docs.tail_html = tail, tail_html
-                elif docs.tail_html != tail_html:
-                    self._lag(entry)
-            else:
-                docs.tail, docs.tail_html = None, ""
+            self._fill_answer(option, entry, model, docs, width)
         if entry.thinking and entry.role != "user" and entry.thinking_expanded:
             shown = entry.thinking.strip()
             required = docs.thinking is None or entry.status is not EntryStatus.STREAMING
@@ -396,6 +362,60 @@ class MessageDelegate(QStyledItemDelegate):
                 self._lag(entry)
         else:
             docs.thinking, docs.thinking_text = None, ""
+
+    def _fill_answer(
+        self,
+        option: QStyleOptionViewItem,
+        entry: TranscriptEntry,
+        model: TranscriptModel,
+        docs: _RowDocs,
+        width: float,
+    ) -> None:
+        rendered = None
+        if entry.content:
+            rendered = entry.rendered if entry.markdown else model.rendered(entry)
+            assert rendered is not None
+        body_changed = docs.body.update(rendered.stable_html if rendered else "")
+        tail_html = rendered.tail_html if rendered else ""
+        streaming = entry.status is EntryStatus.STREAMING
+        if rendered is not None and rendered.open_code_at == 0 and streaming:
+            # The whole tail is a code block being written: shown by appending to it.
+            block, options = rendered.code_blocks[-1], model.render_options
+            growing = docs.growing_code
+            if growing is None or not growing.grow(block, options):
+                growing = GrowingCode(block, options, option.font, width)
+            docs.tail, docs.tail_html, docs.growing_code = growing.document, tail_html, growing
+            return
+        if docs.growing_code is not None:
+            # Its document is not one to reuse below (its margin, its background).
+            docs.tail, docs.tail_html, docs.growing_code = None, "", None
+        placeholder = self._placeholder(entry)
+        if not tail_html and not placeholder:
+            docs.tail, docs.tail_html = None, ""
+            return
+        # A tail that only grew may wait for the budget; anything else must show now
+        # (a block settled into the body, a placeholder replaced, the answer ended).
+        required = (
+            docs.tail is None
+            or body_changed
+            or not streaming
+            or not tail_html
+            or not docs.tail_html
+        )
+        unchanged = tail_html and tail_html == docs.tail_html and not body_changed
+        if unchanged and docs.tail is not None:
+            pass  # nothing new to show: the reasoning or the status changed
+        elif docs.tail_budget.due(len(entry.content), len(tail_html), required=required):
+            # The same document is reused rather than a new one set up each time.
+            tail = docs.tail or new_document(option.font, width)
+            if tail_html:
+                tail.setHtml(tail_html)
+            else:
+                tail.setPlainText(placeholder)
+            tail.size()  # laid out now: the row's height depends on it
+            docs.tail, docs.tail_html = tail, tail_html
+        elif docs.tail_html != tail_html:
+            self._lag(entry)
 
     def _lag(self, entry: TranscriptEntry) -> None:
         """Part of a growing row was left as it was (see layout_budget): it is shown within
@@ -964,6 +984,8 @@ def _draw(
         return
     painter.save()
     painter.translate(at)
+    if document.box_colour is not None:
+        painter.fillRect(clip, document.box_colour)
     context = QAbstractTextDocumentLayout.PaintContext()
     context.clip = clip
     context.palette = QPalette(palette)

@@ -5,8 +5,18 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QRectF, QUrl
-from PySide6.QtGui import QFont, QTextDocument, QTextFormat, QTextOption
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextFormat,
+    QTextOption,
+)
 
+from confide.core.markdown import CODE_BOX_PADDING, CodeBlock, growing_code_html, palette
+from confide.core.markdown.result import RenderOptions
 from confide.core.store.textfold import fold_for_match
 
 # Qt indents each level of <blockquote> by this much (QTextHtmlImporter); the bar marking a
@@ -26,6 +36,7 @@ class SafeDocument(QTextDocument):
     # What was asked for (URLs only, never content), so tests can see nothing was loaded.
     refused: ClassVar[list[str]] = []
 
+    box_colour: QColor | None = None  # filled behind the whole document when it is drawn
     _folded: tuple[int, str] | None = None  # (revision, text) for folded_text
     _bars: tuple[tuple[int, float], list[QRectF]] | None = None  # for quote_bars
 
@@ -84,6 +95,52 @@ def new_document(font: QFont, width: float) -> SafeDocument:
     document.setDefaultTextOption(option)
     document.setTextWidth(width)
     return document
+
+
+class GrowingCode:
+    """A code block still being written at the end of an answer, in a document of its own
+    that grows by appending: Qt then lays out only the new lines. (As part of the answer's
+    tail, the block's box is a table, which Qt lays out whole again on every change: each
+    update of a long block cost its whole length.) It looks like the finished box, whose
+    table padding is this document's margin, and whose background the painter fills in."""
+
+    def __init__(self, block: CodeBlock, options: RenderOptions, font: QFont, width: float) -> None:
+        self.block = block
+        self.options = options
+        colours = palette(options.dark)
+        document = new_document(font, width)
+        document.setDocumentMargin(CODE_BOX_PADDING)
+        document.box_colour = QColor(colours.code_background)
+        document.setHtml(growing_code_html(block, options))
+        # Set here rather than taken from what the HTML made: an empty <pre> (a block that
+        # has just opened) leaves a line that would wrap, and no format to append with.
+        self._cursor = QTextCursor(document)
+        self._cursor.movePosition(QTextCursor.MoveOperation.End)
+        line = self._cursor.blockFormat()
+        line.setNonBreakableLines(True)
+        self._cursor.setBlockFormat(line)
+        self._format = QTextCharFormat()
+        self._format.setFontFamilies(["monospace"])
+        self._format.setForeground(QColor(colours.code_foreground))
+        self.document = document
+        document.size()  # laid out now: the row's height depends on it
+
+    def grow(self, block: CodeBlock, options: RenderOptions) -> bool:
+        """Shows ``block`` if it is this one with more code; False when it is not (a new
+        ``GrowingCode`` must show it)."""
+        shown = self.block
+        if (
+            block.number != shown.number
+            or block.language != shown.language
+            or options != self.options
+            or not block.code.startswith(shown.code)
+        ):
+            return False
+        if len(block.code) > len(shown.code):
+            self._cursor.insertText(block.code[len(shown.code) :], self._format)
+            self.document.size()
+        self.block = block
+        return True
 
 
 class DocumentStack:
