@@ -201,9 +201,14 @@ def start_streaming(page: ChatPage) -> None:
 LONG_CODE = "```python\n" + "".join(f"total += item_{i} * rate  # line {i}\n" for i in range(600))
 
 
-@pytest.mark.parametrize("reasoning", [False, True], ids=["code block", "reasoning"])
+LONG_TABLE = "| Item | Amount |\n|---|---|\n" + "".join(
+    f"| item {i} | {i} EUR |\n" for i in range(600)
+)
+
+
+@pytest.mark.parametrize("kind", ["table", "code block", "reasoning"])
 def test_a_long_unfinished_block_is_not_laid_out_again_on_every_delivery(
-    qtbot: QtBot, page: ChatPage, monkeypatch: pytest.MonkeyPatch, reasoning: bool
+    qtbot: QtBot, page: ChatPage, monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
     laid_out: list[int] = []  # characters given to Qt to lay out, per document set up
     for name in ("setHtml", "setPlainText"):
@@ -215,8 +220,9 @@ def test_a_long_unfinished_block_is_not_laid_out_again_on_every_delivery(
 
         monkeypatch.setattr(SafeDocument, name, counting)
     start_streaming(page)
-    answer = "Here it is:\n\n" + LONG_CODE + "```\n\nDone."
-    text = LONG_CODE if reasoning else answer
+    reasoning = kind == "reasoning"
+    block = {"table": LONG_TABLE, "code block": LONG_CODE + "```\n"}.get(kind, LONG_CODE)
+    text = block if reasoning else "Here it is:\n\n" + block + "\nDone."
     for start in range(0, len(text), 100):
         piece = text[start : start + 100]
         if reasoning:
@@ -234,7 +240,8 @@ def test_a_long_unfinished_block_is_not_laid_out_again_on_every_delivery(
     page.transcript.update_last(status=EntryStatus.COMPLETE)
     qtbot.wait(50)
     shown = shown_text(page, 1)
-    assert "# line 599" in shown and "Done." in shown  # at the end, all of it is on screen
+    last_line = "item 599" if kind == "table" else "# line 599"
+    assert last_line in shown and "Done." in shown  # at the end, all of it is on screen
 
 
 def test_a_code_block_being_written_grows_by_appending_each_delivery(
@@ -322,10 +329,11 @@ def test_what_arrived_is_shown_within_a_moment_even_if_nothing_more_comes(
     qtbot: QtBot, page: ChatPage
 ) -> None:
     start_streaming(page)
-    page.transcript.extend_last("Here it is:\n\n" + LONG_CODE)
+    page.transcript.extend_last("Here it is:\n\n" + LONG_TABLE)
     QApplication.processEvents()
-    assert "# line 599" in shown_text(page, 1)
+    assert "item 599" in shown_text(page, 1)
     # A few characters do not pay for laying out 20,000 again at once; then the model pauses.
-    page.transcript.extend_last("# the last words")
+    page.transcript.extend_last("| the last words |")
     QApplication.processEvents()
-    qtbot.waitUntil(lambda: "# the last words" in shown_text(page, 1), timeout=2000)
+    assert "the last words" not in shown_text(page, 1)
+    qtbot.waitUntil(lambda: "the last words" in shown_text(page, 1), timeout=2000)
