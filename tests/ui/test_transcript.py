@@ -6,7 +6,15 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QColor, QDesktopServices, QFont, QGuiApplication, QImage, QPalette
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QFont,
+    QGuiApplication,
+    QImage,
+    QPalette,
+    QTextTable,
+)
 from PySide6.QtWidgets import QApplication, QMessageBox, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
@@ -288,6 +296,29 @@ def test_a_code_block_being_written_looks_like_the_finished_one(page: ChatPage) 
     pixel = bytes([colour.blue(), colour.green(), colour.red(), 0xFF])
     painted = bytes(image.copy(box).constBits()).count(pixel)
     assert painted > 0.6 * box.width() * box.height()
+    # Once the block ends, the text after it is shown as text, not in a code box.
+    page.transcript.extend_last("```\n\nThen call it with the date of the")
+    QApplication.processEvents()
+    tail = row_layout(page, 1)[1].tail
+    assert tail is not None and tail.toPlainText().strip() == "Then call it with the date of the"
+    assert tail.box_colour is None and tail.documentMargin() == 0
+
+
+def test_an_answer_stopped_inside_a_code_block_keeps_the_code_in_its_box(page: ChatPage) -> None:
+    start_streaming(page)
+    page.transcript.extend_last("Here it is:\n\n```python\ndef notice_ends(start):\n    return")
+    QApplication.processEvents()
+    assert row_layout(page, 1)[1].growing_code is not None
+    page.transcript.update_last(status=EntryStatus.STOPPED)
+    QApplication.processEvents()
+    _option, docs, _geometry, _entry = row_layout(page, 1)
+    assert docs.growing_code is None  # the answer is no longer being written
+    shown = [*docs.body.documents, *([docs.tail] if docs.tail is not None else [])]
+    box = [document for document in shown if "def notice_ends(start):" in document.toPlainText()]
+    # Shown in the finished box (a table, with the Copy link), not the growing document.
+    assert len(box) == 1 and box[0].box_colour is None
+    assert any(isinstance(frame, QTextTable) for frame in box[0].rootFrame().childFrames())
+    assert "Copy" in box[0].toPlainText()
 
 
 def line_positions(document: SafeDocument) -> dict[str, tuple[float, float]]:
