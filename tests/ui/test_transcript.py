@@ -252,11 +252,12 @@ def test_a_long_unfinished_block_is_not_laid_out_again_on_every_delivery(
     assert last_line in shown and "Done." in shown  # at the end, all of it is on screen
 
 
+@pytest.mark.parametrize("intro", ["Here it is:\n\n", "Here it is:\n"], ids=["apart", "glued"])
 def test_a_code_block_being_written_grows_by_appending_each_delivery(
-    qtbot: QtBot, page: ChatPage
+    qtbot: QtBot, page: ChatPage, intro: str
 ) -> None:
     start_streaming(page)
-    page.transcript.extend_last("Here it is:\n\n```python\n")
+    page.transcript.extend_last(intro + "```python\n")
     QApplication.processEvents()
     growing = row_layout(page, 1)[1].tail
     assert growing is not None
@@ -274,6 +275,12 @@ def test_a_code_block_being_written_grows_by_appending_each_delivery(
     point = find_anchor(page, 1, "confide-copy:0")
     qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
     assert QGuiApplication.clipboard().text().endswith("total += item_599 * rate  # line 599")
+    # Once it ends, everything shows once, in order, as a single render would show it.
+    page.transcript.extend_last("```\nRun it.")
+    QApplication.processEvents()
+    shown = shown_text(page, 1)
+    assert shown.count("Here it is:") == 1 and shown.count("# line 599") == 1
+    assert shown.index("Here it is:") < shown.index("# line 599") < shown.index("Run it.")
 
 
 def test_a_code_block_being_written_looks_like_the_finished_one(page: ChatPage) -> None:

@@ -375,17 +375,23 @@ class MessageDelegate(QStyledItemDelegate):
         if entry.content:
             rendered = entry.rendered if entry.markdown else model.rendered(entry)
             assert rendered is not None
-        body_changed = docs.body.update(rendered.stable_html if rendered else "")
-        tail_html = rendered.tail_html if rendered else ""
         streaming = entry.status is EntryStatus.STREAMING
-        if rendered is not None and rendered.open_code_at == 0 and streaming:
-            # The whole tail is a code block being written: shown by appending to it.
+        if rendered is not None and rendered.open_code_at >= 0 and streaming:
+            # The answer ends in a code block being written: shown by appending to it. What
+            # comes before it in the tail (a paragraph right above its fence) is shown with
+            # the finished blocks; the body starts again from where its HTML changed if a
+            # render later shows it otherwise.
+            tail_html, before_code = rendered.tail_html, rendered.open_code_at
+            body_html = rendered.stable_html
+            docs.body.update(body_html + tail_html[:before_code] if before_code else body_html)
             block, options = rendered.code_blocks[-1], model.render_options
             growing = docs.growing_code
             if growing is None or not growing.grow(block, options):
                 growing = GrowingCode(block, options, option.font, width)
             docs.tail, docs.tail_html, docs.growing_code = growing.document, tail_html, growing
             return
+        body_changed = docs.body.update(rendered.stable_html if rendered else "")
+        tail_html = rendered.tail_html if rendered else ""
         if docs.growing_code is not None:
             # Its document is not one to reuse below (its margin, its background).
             docs.tail, docs.tail_html, docs.growing_code = None, "", None

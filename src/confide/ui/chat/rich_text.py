@@ -157,24 +157,33 @@ class DocumentStack:
         self._width = width
         self._gap = gap
         self._html = ""
+        self._ends: list[int] = []  # where each document's HTML ends in self._html
         self.documents: list[SafeDocument] = []
 
     def update(self, html: str) -> bool:
-        """Shows ``html``; returns whether that changed what the stack shows."""
+        """Shows ``html``; returns whether that changed what the stack shows.
+
+        The documents whose HTML ``html`` still begins with are kept; only what follows
+        them is set up again (usually one new document for what was appended).
+        """
         if html == self._html:
             return False
-        if self._html and html.startswith(self._html):
-            self._push(html[len(self._html) :])
-        else:
-            self.documents.clear()
-            if html:
-                self._push(html)
+        kept = len(self._ends)
+        if not html.startswith(self._html):  # the usual case, appended to, needs no search
+            while kept and not html.startswith(self._html[: self._ends[kept - 1]]):
+                kept -= 1
+        start = self._ends[kept - 1] if kept else 0
+        del self.documents[kept:], self._ends[kept:]
+        if len(html) > start:
+            self._push(html[start:])
+            self._ends.append(len(html))
         self._html = html
         return True
 
     def show_document(self, document: SafeDocument) -> None:
         """Shows one ready-made document (plain text, for instance) instead of HTML."""
         self._html = ""
+        self._ends = []
         self.documents = [document]
 
     def _push(self, html: str) -> None:
