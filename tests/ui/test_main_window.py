@@ -209,13 +209,14 @@ def test_a_model_list_that_arrives_late_does_not_replace_a_newer_one(
 ) -> None:
     # The list is asked for twice (after a download, say) and the daemon answers the first
     # request last. The picker must keep the newer list, not go back to the older one.
-    release_first = threading.Event()
+    first_asked, release_first = threading.Event(), threading.Event()
     tags_asked = itertools.count()
 
     def daemon(request: Request, conn: Connection) -> None:
         json_type = {"Content-Type": "application/json; charset=utf-8"}
         if request.path == "/api/tags":
             if next(tags_asked) == 0:
+                first_asked.set()
                 release_first.wait(5)
                 conn.send_response(200, json_type, tags_reply("old-model:1b"))
             else:
@@ -244,6 +245,9 @@ def test_a_model_list_that_arrives_late_does_not_replace_a_newer_one(
     page.show()
     try:
         page.refresh_models()
+        # The second listing starts once the first has reached the daemon: otherwise either
+        # may be the one the daemon holds.
+        qtbot.waitUntil(first_asked.is_set, timeout=5000)
         page.refresh_models()
         qtbot.waitUntil(lambda: page.model_picker.count() == 2, timeout=5000)
         release_first.set()
