@@ -93,7 +93,7 @@ class QtRichTextRenderer(RendererHTML):
         return (
             f'<table width="100%" border="0" cellspacing="0" cellpadding="{CODE_BOX_PADDING}" '
             f'bgcolor="{colours.code_background}">'
-            f'<tr><td align="right">{_code_header(block, context.options)}</td></tr>'
+            f'<tr><td align="right">{_code_header(block, context.options, colours)}</td></tr>'
             f"<tr><td>{_code_pre(body, colours)}</td></tr>"
             "</table>\n"
         )
@@ -183,17 +183,16 @@ def growing_code_html(block: CodeBlock, options: RenderOptions) -> str:
     colours = palette(options.dark)
     return (
         f'<p align="right" style="margin-top:0; margin-bottom:{2 * CODE_BOX_PADDING}px">'
-        f"{_code_header(block, options)}</p>"
+        f"{_code_header(block, options, colours)}</p>"
         f"{_code_pre(escape(block.code, quote=False), colours)}"
     )
 
 
-def _code_header(block: CodeBlock, options: RenderOptions) -> str:
+def _code_header(block: CodeBlock, options: RenderOptions, colours: Palette) -> str:
     """The line above a code block: its language, then the Copy link."""
     label = ""
     if block.language:
-        muted = palette(options.dark).muted
-        label = f'<span style="color:{muted}">{escape(block.language)}</span> &nbsp; '
+        label = f'<span style="color:{colours.muted}">{escape(block.language)}</span> &nbsp; '
     return f'{label}<a href="{copy_href(block.number)}">{escape(options.copy_label)}</a>'
 
 

@@ -348,7 +348,7 @@ class MessageDelegate(QStyledItemDelegate):
             docs.body.show_document(document)
             docs.tail = None
         else:
-            self._fill_answer(option, entry, model, docs, width)
+            self._fill_answer(entry, model, docs, option.font, width)
         if entry.thinking and entry.role != "user" and entry.thinking_expanded:
             shown = entry.thinking.strip()
             required = docs.thinking is None or entry.status is not EntryStatus.STREAMING
@@ -365,10 +365,10 @@ class MessageDelegate(QStyledItemDelegate):
 
     def _fill_answer(
         self,
-        option: QStyleOptionViewItem,
         entry: TranscriptEntry,
         model: TranscriptModel,
         docs: _RowDocs,
+        font: QFont,
         width: float,
     ) -> None:
         rendered = None
@@ -387,7 +387,7 @@ class MessageDelegate(QStyledItemDelegate):
             block, options = rendered.code_blocks[-1], model.render_options
             growing = docs.growing_code
             if growing is None or not growing.grow(block, options):
-                growing = GrowingCode(block, options, option.font, width)
+                growing = GrowingCode(block, options, font, width)
             docs.tail, docs.tail_html, docs.growing_code = growing.document, tail_html, growing
             return
         body_changed = docs.body.update(rendered.stable_html if rendered else "")
@@ -413,7 +413,7 @@ class MessageDelegate(QStyledItemDelegate):
             pass  # nothing new to show: the reasoning or the status changed
         elif docs.tail_budget.due(len(entry.content), len(tail_html), required=required):
             # The same document is reused rather than a new one set up each time.
-            tail = docs.tail or new_document(option.font, width)
+            tail = docs.tail or new_document(font, width)
             if tail_html:
                 tail.setHtml(tail_html)
             else:
