@@ -311,6 +311,43 @@ def test_a_code_block_being_written_looks_like_the_finished_one(page: ChatPage) 
     assert tail.box_colour is None and tail.documentMargin() == 0
 
 
+LONG_LINE = "notice = '" + "Wypowiedzenie umowy najmu lokalu " * 12 + "'  # END"
+
+
+@pytest.mark.parametrize("streaming", [False, True], ids=["finished", "being written"])
+def test_a_code_line_wider_than_the_column_wraps_inside_the_box(
+    qtbot: QtBot, page: ChatPage, streaming: bool
+) -> None:
+    # A box as wide as its longest line ran past the column and the window's edge, and the
+    # end of the line could not be seen at all: the transcript has no sideways scrolling.
+    code = f"def notice_text():\n    {LONG_LINE}\n    return notice"
+    if streaming:
+        start_streaming(page)
+        page.transcript.extend_last("Here it is:\n\n```python\n")
+        for line in code.split("\n"):  # appended to the box being written, line by line
+            page.transcript.extend_last(line + "\n")
+            QApplication.processEvents()
+    else:
+        show_answer(qtbot, page, "Here it is:\n\n```python\n" + code + "\n```\n\nDone.")
+    option, docs, geometry, _entry = row_layout(page, 1)
+    shown = [*docs.body.documents, *([docs.tail] if docs.tail is not None else [])]
+    box = next(document for document in shown if "# END" in document.toPlainText())
+    assert box.size().width() <= box.textWidth()
+    assert geometry.body.right() <= option.rect.right()
+    unwrapped = box.clone()
+    unwrapped.setTextWidth(10 * box.textWidth())
+    assert box.size().height() > unwrapped.size().height()
+    if streaming:  # wrapped as the finished box will wrap it
+        finished = new_document(option.font, box.textWidth())
+        finished.setHtml(render_markdown(f"```python\n{code}\n```").html)
+        assert box.size().height() == finished.size().height()
+    # Wrapping is only how it is shown: Copy copies the line as it was written.
+    QGuiApplication.clipboard().clear()
+    point = find_anchor(page, 1, "confide-copy:0")
+    qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert QGuiApplication.clipboard().text().splitlines()[1] == "    " + LONG_LINE
+
+
 def test_an_answer_stopped_inside_a_code_block_keeps_the_code_in_its_box(page: ChatPage) -> None:
     start_streaming(page)
     page.transcript.extend_last("Here it is:\n\n```python\ndef notice_ends(start):\n    return")

@@ -25,6 +25,7 @@ ALLOWED_CSS = frozenset(
         "text-decoration",
         "margin-top",
         "margin-bottom",
+        "white-space",
     }
 )
 ALLOWED_HREF = re.compile(r"(?:https?:|mailto:|confide-copy:\d+$)", re.IGNORECASE)

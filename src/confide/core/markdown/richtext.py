@@ -197,7 +197,9 @@ def _code_header(block: CodeBlock, options: RenderOptions, colours: Palette) -> 
 
 
 def _code_pre(body: str, colours: Palette) -> str:
-    style = f"margin-top:0; margin-bottom:0; color:{colours.code_foreground}"
+    # pre-wrap: a line wider than the column wraps, as the transcript cannot scroll sideways
+    # (unwrapped, the box ran past the window's edge and the end of the line was lost).
+    style = f"margin-top:0; margin-bottom:0; white-space:pre-wrap; color:{colours.code_foreground}"
     return f'<pre style="{style}">{body}</pre>'
 
 

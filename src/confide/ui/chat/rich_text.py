@@ -113,12 +113,9 @@ class GrowingCode:
         document.box_colour = QColor(colours.code_background)
         document.setHtml(growing_code_html(block, options))
         # Set here rather than taken from what the HTML made: an empty <pre> (a block that
-        # has just opened) leaves a line that would wrap, and no format to append with.
+        # has just opened) leaves no format to append with.
         self._cursor = QTextCursor(document)
         self._cursor.movePosition(QTextCursor.MoveOperation.End)
-        line = self._cursor.blockFormat()
-        line.setNonBreakableLines(True)
-        self._cursor.setBlockFormat(line)
         self._format = QTextCharFormat()
         self._format.setFontFamilies(["monospace"])
         self._format.setForeground(QColor(colours.code_foreground))
