@@ -70,3 +70,37 @@ def test_a_word_pasted_with_its_accents_finds_it_written_without(
     qtbot.keyClick(page.composer.edit, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     page.find_bar.field.insert("ŁÓDŹ")  # as a paste would (QTest types ASCII only)
     qtbot.waitUntil(lambda: page.find_bar.count_label.text() == "2 of 2", timeout=3000)
+
+
+def test_each_match_in_a_long_answer_is_counted_and_brought_into_view(
+    qtbot: QtBot, bare_page: ChatPage
+) -> None:
+    # Counting and showing whole messages left the user at the middle of a long answer,
+    # which is taller than the window, with the words found nowhere on screen.
+    page = bare_page
+    paragraphs = [f"Paragraph {i} of the analysis: nothing of note here." for i in range(300)]
+    paragraphs[120] = "The deposit (kaucja) is returned within 14 days of the keys."
+    paragraphs[280] = "A second kaucja covers the parking space."
+    page.transcript.reset_entries(
+        [
+            TranscriptEntry(role="user", content="Analyse the lease, and the kaucja in it"),
+            TranscriptEntry(role="assistant", content="\n\n".join(paragraphs), model="m"),
+        ]
+    )
+    page._show_transcript()
+    qtbot.waitExposed(page)
+    qtbot.keyClick(page.composer.edit, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(page.find_bar.field, "kaucja")
+    # Every occurrence counts; the newest is shown first.
+    qtbot.waitUntil(lambda: page.find_bar.count_label.text() == "3 of 3", timeout=3000)
+    answer = page.view.visualRect(page.transcript.index(1))
+    assert answer.height() > 5 * page.view.viewport().height()  # far taller than the window
+    seen: dict[str, int] = {}
+    for label in ("3 of 3", "2 of 3", "1 of 3"):
+        assert page.find_bar.count_label.text() == label
+        assert marked_pixels(page) > 50, label  # the word found is on screen, marked
+        seen[label] = page.view.verticalScrollBar().value()
+        qtbot.keyClick(page.find_bar.field, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    # Three different places: the end of the answer, its middle, and the question.
+    assert seen["3 of 3"] > seen["2 of 3"] > seen["1 of 3"]
+    assert page.find_bar.count_label.text() == "3 of 3"  # round again, from the first

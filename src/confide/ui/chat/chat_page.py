@@ -172,7 +172,7 @@ class ChatPage(QWidget):
         self.jump_button.clicked.connect(self.jump_to_latest)
         self.view.installEventFilter(self)
         self.find_bar = FindBar(self.transcript, self)
-        self.find_bar.matchChosen.connect(self._on_reveal)
+        self.find_bar.matchChosen.connect(self._reveal_match)
         self.find_bar.termChanged.connect(self._on_find_term)
         self.find_bar.closed.connect(self.composer_focus)
 
@@ -240,7 +240,7 @@ class ChatPage(QWidget):
         self.session.answerFailed.connect(self._on_answer_failed)
         self.session.storeFailed.connect(self._show_failure)
         self.session.unsentText.connect(self._on_unsent)
-        self.session.revealRequested.connect(self._on_reveal)
+        self.session.revealRequested.connect(self._reveal_message)
         self.composer.editLastRequested.connect(self.edit_last_question)
         self.composer.editCancelled.connect(self._on_edit_cancelled)
         self.composer.draftChanged.connect(self.update_context_meter)
@@ -712,11 +712,22 @@ class ChatPage(QWidget):
         if self.transcript.rowCount() == 0:
             self._show_welcome()
 
-    def _on_reveal(self, row: int) -> None:
+    def _reveal_message(self, row: int) -> None:
         index = self.transcript.index(row)
         self._follow_tail = False
         self.view.setCurrentIndex(index)
         self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    def _reveal_match(self, row: int, occurrence: int) -> None:
+        """Brings a match found by the find bar to the middle of the view: the words
+        themselves, not only their message, which may be many screens tall."""
+        self._reveal_message(row)
+        index = self.transcript.index(row)
+        offset = self.delegate.match_offset(index, occurrence)
+        if offset is not None:
+            bar = self.view.verticalScrollBar()
+            middle = self.view.viewport().height() / 2
+            bar.setValue(bar.value() + round(self.view.visualRect(index).top() + offset - middle))
 
     def show_problem(self, error: BaseException) -> None:
         """Shows a failure in the error bar, in words (never a traceback)."""

@@ -1,5 +1,6 @@
 """Ctrl+F: find words in the conversation on screen (every message of the branch shown,
-not only the rows the view holds), step through the matches, see how many there are."""
+not only the rows the view holds), step through the matches one occurrence at a time, see
+how many there are."""
 
 from __future__ import annotations
 
@@ -31,7 +32,9 @@ class FindEdit(QLineEdit):
 
 
 class FindBar(QFrame):
-    matchChosen = Signal(int)  # the row to show (the model's window was moved if needed)
+    # The row to show (the model's window was moved if needed), and which of the matches in
+    # that message to bring into view (0: its first).
+    matchChosen = Signal(int, int)
     termChanged = Signal(str)  # "" when closed: what the transcript highlights
     closed = Signal()
 
@@ -39,7 +42,8 @@ class FindBar(QFrame):
         super().__init__(parent)
         self.setObjectName("findBar")
         self._transcript = transcript
-        self._matches: list[int] = []  # positions in the whole conversation
+        # (the message's position in the whole conversation, which of its matches)
+        self._matches: list[tuple[int, int]] = []
         self._current = -1
         self.field = FindEdit(self)
         self.field.setPlaceholderText(self.tr("Find in this conversation"))
@@ -96,10 +100,11 @@ class FindBar(QFrame):
             self.count_label.clear()
             return
         wanted = fold(term)
+        # Counted as message_delegate._matches marks them: without overlapping.
         self._matches = [
-            position
+            (position, occurrence)
             for position, entry in enumerate(self._transcript.entries())
-            if wanted in fold(entry.content)
+            for occurrence in range(fold(entry.content).count(wanted))
         ]
         # Start from the newest match: the user is usually at the end of the conversation.
         self._current = len(self._matches) - 1
@@ -126,5 +131,6 @@ class FindBar(QFrame):
             .replace("%2", str(len(self._matches)))
         )
         self.count_label.setAccessibleName(self.count_label.text())
-        row = self._transcript.show_around(self._matches[self._current])
-        self.matchChosen.emit(row)
+        position, occurrence = self._matches[self._current]
+        row = self._transcript.show_around(position)
+        self.matchChosen.emit(row, occurrence)

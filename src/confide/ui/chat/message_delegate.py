@@ -963,6 +963,36 @@ class MessageDelegate(QStyledItemDelegate):
                 return rect.translated(0, option.rect.top())
         return QRectF()
 
+    def match_offset(self, index: Index, occurrence: int) -> float | None:
+        """How far below the row's top the ``occurrence``-th match of the find bar's words
+        is shown (the middle of its line); None when the row shows none of them."""
+        entry = index.data(TranscriptRole.ENTRY)
+        if not self.highlight or not isinstance(entry, TranscriptEntry):
+            return None
+        option = QStyleOptionViewItem()
+        self._view.initViewItemOption(option)
+        docs = self._documents(option, index)
+        if docs is None:
+            return None
+        geometry = self._geometry(option, entry, docs)
+        placed = [(geometry.body.top() + top, document) for top, document in docs.body.positions()]
+        if geometry.tail is not None and docs.tail is not None:
+            placed.append((geometry.tail.top(), docs.tail))
+        wanted = fold_for_match(self.highlight)
+        offset = None
+        for top, document in placed:
+            text = document.folded_text()
+            start = text.find(wanted)
+            while start >= 0:
+                offset = top + _line_middle(document, start)
+                if occurrence <= 0:
+                    return offset
+                occurrence -= 1
+                start = text.find(wanted, start + len(wanted))
+        # Found fewer times than in the message's source (in a link's address, say): the
+        # last one shown is the nearest.
+        return offset
+
     def forget_layouts(self) -> None:
         self._docs.clear()
         self._reported.clear()
@@ -1005,6 +1035,17 @@ def _draw(
         painter.setBrush(palette.color(QPalette.ColorRole.Mid))
         painter.drawRects(bars)
     painter.restore()
+
+
+def _line_middle(document: SafeDocument, position: int) -> float:
+    """The middle of the line showing the character at ``position``, in document coordinates."""
+    block = document.findBlock(position)
+    top = document.documentLayout().blockBoundingRect(block).top()
+    layout = block.layout()
+    line = layout.lineForTextPosition(position - block.position()) if layout else None
+    if line is None or not line.isValid():
+        return top
+    return top + line.y() + line.height() / 2
 
 
 def _matches(
