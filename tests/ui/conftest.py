@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from PySide6.QtCore import QPoint, QPointF
 from PySide6.QtGui import QImage, QPalette
+from PySide6.QtWidgets import QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
 from confide.core.async_loop import LoopThread
@@ -14,6 +17,8 @@ from confide.core.paths import AppPaths
 from confide.core.settings import PreferencesStore
 from confide.core.store import Protection, Store
 from confide.ui.chat.chat_page import ChatPage
+from confide.ui.chat.message_delegate import MessageDelegate
+from confide.ui.chat.transcript_model import TranscriptEntry
 from confide.ui.daemon_watcher import DaemonWatcher
 from confide.ui.main_window import MainWindow
 from confide.ui.services import AppServices, build_services
@@ -93,3 +98,27 @@ def pixels_in_colour(page: ChatPage, role: QPalette.ColorRole, row: int | None =
     colour = page.view.palette().color(role)
     pixel = bytes([colour.blue(), colour.green(), colour.red(), 0xFF])  # RGB32, little-endian
     return bytes(image.constBits()).count(pixel)
+
+
+def row_layout(page: ChatPage, row: int) -> tuple[QStyleOptionViewItem, Any, Any, TranscriptEntry]:
+    """What the delegate drew for `row`: its style option, documents and geometry."""
+    index = page.transcript.index(row)
+    option = QStyleOptionViewItem()
+    page.view.initViewItemOption(option)
+    option.rect = page.view.visualRect(index)
+    docs = page.delegate._documents(option, index)
+    entry = page.transcript.entries()[row]
+    assert docs is not None
+    return option, docs, page.delegate._geometry(option, entry, docs), entry
+
+
+def find_anchor(page: ChatPage, row: int, wanted: str) -> QPoint:
+    """Scans the row like a user's eye would, for the place where `wanted` is a link."""
+    option, docs, geometry, entry = row_layout(page, row)
+    rect = option.rect
+    for y in range(rect.top(), rect.bottom(), 3):
+        for x in range(rect.left(), rect.right(), 4):
+            point = QPointF(x, y - rect.top())
+            if MessageDelegate.anchor_at(entry, docs, geometry, point) == wanted:
+                return QPoint(x, y)
+    raise AssertionError(f"no link {wanted!r} on screen")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtGui import (
     QColor,
     QDesktopServices,
@@ -15,15 +15,14 @@ from PySide6.QtGui import (
     QPalette,
     QTextTable,
 )
-from PySide6.QtWidgets import QApplication, QMessageBox, QStyleOptionViewItem
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from confide.core.markdown import palette, render_markdown
 from confide.ui.chat.chat_page import ChatPage
-from confide.ui.chat.message_delegate import MessageDelegate
 from confide.ui.chat.rich_text import SafeDocument, new_document
 from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry
-from tests.ui.conftest import pixels_in_colour
+from tests.ui.conftest import find_anchor, pixels_in_colour, row_layout
 
 ANSWER = (
     "## Notice periods\n\n"
@@ -47,30 +46,6 @@ def show_answer(qtbot: QtBot, page: ChatPage, text: str, thinking: str = "") -> 
     )
     page._show_transcript()
     qtbot.wait(50)
-
-
-def row_layout(page: ChatPage, row: int) -> tuple[QStyleOptionViewItem, Any, Any, TranscriptEntry]:
-    """What the delegate drew for `row`: its style option, documents and geometry."""
-    index = page.transcript.index(row)
-    option = QStyleOptionViewItem()
-    page.view.initViewItemOption(option)
-    option.rect = page.view.visualRect(index)
-    docs = page.delegate._documents(option, index)
-    entry = page.transcript.entries()[row]
-    assert docs is not None
-    return option, docs, page.delegate._geometry(option, entry, docs), entry
-
-
-def find_anchor(page: ChatPage, row: int, wanted: str) -> QPoint:
-    """Scans the row like a user's eye would, for the place where `wanted` is a link."""
-    option, docs, geometry, entry = row_layout(page, row)
-    rect = option.rect
-    for y in range(rect.top(), rect.bottom(), 3):
-        for x in range(rect.left(), rect.right(), 4):
-            point = QPointF(x, y - rect.top())
-            if MessageDelegate.anchor_at(entry, docs, geometry, point) == wanted:
-                return QPoint(x, y)
-    raise AssertionError(f"no link {wanted!r} on screen")
 
 
 def test_markdown_is_rendered_and_raw_html_is_only_text(qtbot: QtBot, page: ChatPage) -> None:
