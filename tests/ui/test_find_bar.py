@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from confide.ui.chat.chat_page import ChatPage
 from confide.ui.chat.transcript_model import TranscriptEntry
-from tests.ui.conftest import pixels_in_colour
+from tests.ui.conftest import find_anchor, pixels_in_colour
 
 
 @pytest.fixture
@@ -104,3 +104,38 @@ def test_each_match_in_a_long_answer_is_counted_and_brought_into_view(
     # Three different places: the end of the answer, its middle, and the question.
     assert seen["3 of 3"] > seen["2 of 3"] > seen["1 of 3"]
     assert page.find_bar.count_label.text() == "3 of 3"  # round again, from the first
+
+
+def test_the_words_of_a_code_box_header_are_not_found(qtbot: QtBot, bare_page: ChatPage) -> None:
+    # "Copy" and the language above a code block are Confide's, not the message's: found,
+    # they were marked and stepped to although the count left them out.
+    page = bare_page
+    page.transcript.reset_entries(
+        [
+            TranscriptEntry(role="user", content="How do I keep the notice?"),
+            TranscriptEntry(
+                role="assistant",
+                content="Keep a copy of it.\n\n```python\nnotice = load()\n```",
+                model="m",
+            ),
+        ]
+    )
+    page._show_transcript()
+    qtbot.waitExposed(page)
+    copy_link = find_anchor(page, 1, "confide-copy:0")
+    qtbot.keyClick(page.composer.edit, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(page.find_bar.field, "copy")
+    qtbot.waitUntil(lambda: page.find_bar.count_label.text() == "1 of 1", timeout=3000)
+    page.view.viewport().repaint()
+    image = page.view.viewport().grab().toImage()
+    highlight = page.view.palette().color(QPalette.ColorRole.Highlight)
+    around_link = [
+        image.pixelColor(copy_link.x() + dx, copy_link.y() + dy)
+        for dx in range(-20, 21, 2)
+        for dy in range(-6, 7, 2)
+    ]
+    assert highlight not in around_link  # the Copy link is not marked
+    assert marked_pixels(page, 1) > 50  # "copy" in the text is
+    # Nor is the language, written after the fence: it is not in what the message shows.
+    page.find_bar.field.setText("python")
+    qtbot.waitUntil(lambda: page.find_bar.count_label.text() == "No matches", timeout=3000)

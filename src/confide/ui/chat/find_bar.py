@@ -4,16 +4,28 @@ how many there are."""
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from confide.core.store.textfold import fold_for_match
-from confide.ui.chat.transcript_model import TranscriptModel
+from confide.ui.chat.transcript_model import TranscriptEntry, TranscriptModel
 
 # Case- and accent-insensitive, one character for one ("Łódź" matches "lodz", "ŠKODA" matches
 # "škoda"): the same fold marks the matches inside the messages (message_delegate._matches).
 fold = fold_for_match
+
+# The language written after a code fence: shown only as the code box's label, not searched.
+_FENCE_INFO = re.compile(r"^( {0,3}(?:`{3,}|~{3,}))[^\n]*", re.MULTILINE)
+
+
+def _shown_text(entry: TranscriptEntry) -> str:
+    """The message's text, less what an answer's Markdown does not show as its text."""
+    if entry.role == "user":
+        return entry.content  # shown exactly as typed
+    return _FENCE_INFO.sub(r"\1", entry.content)
 
 
 class FindEdit(QLineEdit):
@@ -104,7 +116,7 @@ class FindBar(QFrame):
         self._matches = [
             (position, occurrence)
             for position, entry in enumerate(self._transcript.entries())
-            for occurrence in range(fold(entry.content).count(wanted))
+            for occurrence in range(fold(_shown_text(entry)).count(wanted))
         ]
         # Start from the newest match: the user is usually at the end of the conversation.
         self._current = len(self._matches) - 1

@@ -17,6 +17,7 @@ import bisect
 import enum
 import itertools
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import (
@@ -43,6 +44,7 @@ from PySide6.QtGui import (
     QPainter,
     QPalette,
     QPixmap,
+    QTextBlock,
     QTextCharFormat,
     QTextCursor,
 )
@@ -978,17 +980,13 @@ class MessageDelegate(QStyledItemDelegate):
         placed = [(geometry.body.top() + top, document) for top, document in docs.body.positions()]
         if geometry.tail is not None and docs.tail is not None:
             placed.append((geometry.tail.top(), docs.tail))
-        wanted = fold_for_match(self.highlight)
         offset = None
         for top, document in placed:
-            text = document.folded_text()
-            start = text.find(wanted)
-            while start >= 0:
+            for start in _occurrences(document, self.highlight):
                 offset = top + _line_middle(document, start)
                 if occurrence <= 0:
                     return offset
                 occurrence -= 1
-                start = text.find(wanted, start + len(wanted))
         # Found fewer times than in the message's source (in a link's address, say): the
         # last one shown is the nearest.
         return offset
@@ -1056,17 +1054,35 @@ def _matches(
     marked.setForeground(palette.color(QPalette.ColorRole.HighlightedText))
     marked.setFontWeight(QFont.Weight.Bold)
     selections: list[QAbstractTextDocumentLayout.Selection] = []
-    # Found as the find bar counts them: ignoring case and accents ("lodz" marks "Łódź").
-    wanted = fold_for_match(term)
-    text = document.folded_text()
-    start = text.find(wanted)
-    while start >= 0 and len(selections) < 200:
+    length = len(fold_for_match(term))
+    for start in itertools.islice(_occurrences(document, term), 200):
         cursor = QTextCursor(document)
         cursor.setPosition(start)
-        cursor.setPosition(start + len(wanted), QTextCursor.MoveMode.KeepAnchor)
+        cursor.setPosition(start + length, QTextCursor.MoveMode.KeepAnchor)
         selection = QAbstractTextDocumentLayout.Selection()
         selection.cursor = cursor
         selection.format = marked
         selections.append(selection)
-        start = text.find(wanted, start + len(wanted))
     return selections
+
+
+def _occurrences(document: SafeDocument, term: str) -> Iterator[int]:
+    """Where ``term`` is in the message ``document`` shows, found as the find bar counts it:
+    ignoring case and accents ("lodz" finds "Łódź"), without overlapping. The line above a
+    code block (its language, its Copy link) is Confide's, not the message's: not searched."""
+    wanted = fold_for_match(term)
+    text = document.folded_text()
+    start = text.find(wanted)
+    while start >= 0:
+        if not _is_code_header(document.findBlock(start)):
+            yield start
+        start = text.find(wanted, start + len(wanted))
+
+
+def _is_code_header(block: QTextBlock) -> bool:
+    fragments = block.begin()
+    while not fragments.atEnd():
+        if code_index_from_href(fragments.fragment().charFormat().anchorHref()) is not None:
+            return True
+        fragments += 1
+    return False
