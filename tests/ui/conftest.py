@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF
-from PySide6.QtGui import QImage, QPalette
+from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
@@ -88,14 +88,16 @@ def bare_page(qtbot: QtBot, tmp_path: Path) -> Iterator[ChatPage]:
     runner.shutdown()
 
 
-def pixels_in_colour(page: ChatPage, role: QPalette.ColorRole, row: int | None = None) -> int:
+def pixels_in_colour(
+    page: ChatPage, role: QPalette.ColorRole | QColor, row: int | None = None
+) -> int:
     """How many pixels of the transcript as painted now (or of one row) are exactly the
-    palette's ``role`` colour."""
+    palette's ``role`` colour (or the colour given)."""
     page.view.viewport().repaint()
     image = page.view.viewport().grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
     if row is not None:
         image = image.copy(page.view.visualRect(page.transcript.index(row)))
-    colour = page.view.palette().color(role)
+    colour = role if isinstance(role, QColor) else page.view.palette().color(role)
     pixel = bytes([colour.blue(), colour.green(), colour.red(), 0xFF])  # RGB32, little-endian
     return bytes(image.constBits()).count(pixel)
 

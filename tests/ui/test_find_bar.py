@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QColor, QPalette
 from pytestqt.qtbot import QtBot
 
 from confide.ui.chat.chat_page import ChatPage
+from confide.ui.chat.message_delegate import CURRENT_MATCH_COLOUR
 from confide.ui.chat.transcript_model import TranscriptEntry
 from tests.ui.conftest import find_anchor, pixels_in_colour
 
@@ -29,9 +30,12 @@ def page(qtbot: QtBot, bare_page: ChatPage) -> ChatPage:
 
 
 def marked_pixels(page: ChatPage, row: int | None = None) -> int:
-    """How many pixels of the transcript (or of one row) wear the highlight colour, which is
-    what find marks words with."""
-    return pixels_in_colour(page, QPalette.ColorRole.Highlight, row)
+    """How many pixels of the transcript (or of one row) wear the colours find marks words
+    with: the highlight colour, and amber for the match it is on."""
+    current = QColor(CURRENT_MATCH_COLOUR)
+    return pixels_in_colour(page, QPalette.ColorRole.Highlight, row) + pixels_in_colour(
+        page, current, row
+    )
 
 
 def test_ctrl_f_finds_words_whatever_their_accents_and_marks_them(
@@ -139,3 +143,38 @@ def test_the_words_of_a_code_box_header_are_not_found(qtbot: QtBot, bare_page: C
     # Nor is the language, written after the fence: it is not in what the message shows.
     page.find_bar.field.setText("python")
     qtbot.waitUntil(lambda: page.find_bar.count_label.text() == "No matches", timeout=3000)
+
+
+def current_mark_centre(page: ChatPage) -> tuple[float, float] | None:
+    """Where, on screen, the match the find bar is on is marked (the middle of its pixels)."""
+    page.view.viewport().repaint()
+    image = page.view.viewport().grab().toImage()
+    wanted = QColor(CURRENT_MATCH_COLOUR).rgb()
+    points = [
+        (x, y)
+        for y in range(0, image.height(), 2)
+        for x in range(0, image.width(), 2)
+        if image.pixel(x, y) == wanted
+    ]
+    if len(points) < 10:
+        return None
+    return (sum(x for x, _ in points) / len(points), sum(y for _, y in points) / len(points))
+
+
+def test_the_match_the_find_bar_is_on_is_marked_apart_from_the_others(
+    qtbot: QtBot, page: ChatPage
+) -> None:
+    assert current_mark_centre(page) is None
+    qtbot.keyClick(page.composer.edit, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(page.find_bar.field, "lodz")
+    qtbot.waitUntil(lambda: page.find_bar.count_label.text() == "2 of 2", timeout=3000)
+    last = current_mark_centre(page)
+    assert last is not None  # the newest: "LODZ" in the last answer
+    assert page.view.visualRect(page.transcript.index(3)).contains(int(last[0]), int(last[1]))
+    qtbot.keyClick(page.find_bar.field, Qt.Key.Key_Return)
+    assert page.find_bar.count_label.text() == "1 of 2"
+    first = current_mark_centre(page)
+    assert first is not None  # now "Łódź" in the first question, and only there
+    assert page.view.visualRect(page.transcript.index(0)).contains(int(first[0]), int(first[1]))
+    qtbot.keyClick(page.find_bar.field, Qt.Key.Key_Escape)
+    assert current_mark_centre(page) is None

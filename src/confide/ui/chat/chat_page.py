@@ -559,6 +559,7 @@ class ChatPage(QWidget):
 
     def _on_find_term(self, term: str) -> None:
         self.delegate.highlight = term
+        self.delegate.current_match = None  # until a match is chosen
         self.view.viewport().update()
 
     def _on_answer_finished(self, entry: TranscriptEntry) -> None:
@@ -724,6 +725,7 @@ class ChatPage(QWidget):
         self._reveal_message(row)
         index = self.transcript.index(row)
         offset = self.delegate.match_offset(index, occurrence)
+        self.view.viewport().update()  # the match marked as the current one may have moved
         if offset is not None:
             bar = self.view.verticalScrollBar()
             middle = self.view.viewport().height() / 2

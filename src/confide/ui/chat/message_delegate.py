@@ -76,6 +76,10 @@ MAX_READING_WIDTH = 820
 RADIUS = 12.0
 SECTION_GAP = 6.0
 ERROR_COLOUR = "#c94040"
+# The match the find bar is on, as browsers mark it (amber where the others are in the
+# highlight colour), and underlined: not told apart by colour alone.
+CURRENT_MATCH_COLOUR = "#f6b73c"
+CURRENT_MATCH_TEXT = "#1f2328"
 PREFETCH_ROWS = 4  # rows rendered ahead, in each direction
 PREFETCH_BUDGET_S = 0.004  # GUI-thread time prefetching may take per turn of the event loop
 MAX_CACHED_ROWS = 400  # rows whose laid-out documents are kept (more than the window's screens)
@@ -217,6 +221,8 @@ class MessageDelegate(QStyledItemDelegate):
         self._fonts_cache: _Fonts | None = None
         self.answering = False  # while an answer streams, actions that would ask again wait
         self.highlight = ""  # words the find bar is looking for
+        # The match the find bar is on: the document showing it and where it starts there.
+        self.current_match: tuple[SafeDocument, int] | None = None
 
     # -- geometry -------------------------------------------------------------------------------
 
@@ -709,6 +715,7 @@ class MessageDelegate(QStyledItemDelegate):
                 muted,
                 visible,
                 self.highlight,
+                self.current_match,
             )
         text_colour = palette.color(QPalette.ColorRole.Text)
         body_top = geometry.body.top()
@@ -716,7 +723,8 @@ class MessageDelegate(QStyledItemDelegate):
             visible.top() - body_top, visible.bottom() - body_top
         ):
             at = geometry.body.topLeft() + QPointF(0, top)
-            _draw(painter, document, at, palette, text_colour, visible, self.highlight)
+            current = self.current_match
+            _draw(painter, document, at, palette, text_colour, visible, self.highlight, current)
         if geometry.tail is not None and docs.tail is not None:
             colour = text_colour if entry.content else muted
             _draw(
@@ -727,6 +735,7 @@ class MessageDelegate(QStyledItemDelegate):
                 colour,
                 visible,
                 self.highlight,
+                self.current_match,
             )
         if geometry.footer is not None:
             painter.setFont(small)
@@ -984,6 +993,7 @@ class MessageDelegate(QStyledItemDelegate):
         for top, document in placed:
             for start in _occurrences(document, self.highlight):
                 offset = top + _line_middle(document, start)
+                self.current_match = (document, start)
                 if occurrence <= 0:
                     return offset
                 occurrence -= 1
@@ -1010,6 +1020,7 @@ def _draw(
     colour: QColor,
     visible: QRectF,
     highlight: str = "",
+    current: tuple[SafeDocument, int] | None = None,
 ) -> None:
     """Draws the part of `document` (placed at `at`) that falls inside `visible`, with the
     find bar's words marked (a highlight colour and an outline-free bold: not colour alone)."""
@@ -1025,7 +1036,8 @@ def _draw(
     context.palette = QPalette(palette)
     context.palette.setColor(QPalette.ColorRole.Text, colour)
     if highlight:
-        context.selections = _matches(document, highlight, palette)
+        on = current[1] if current is not None and current[0] is document else -1
+        context.selections = _matches(document, highlight, palette, on)
     document.documentLayout().draw(painter, context)
     bars = [bar for bar in document.quote_bars() if bar.intersects(clip)]
     if bars:
@@ -1047,12 +1059,17 @@ def _line_middle(document: SafeDocument, position: int) -> float:
 
 
 def _matches(
-    document: SafeDocument, term: str, palette: QPalette
+    document: SafeDocument, term: str, palette: QPalette, current: int = -1
 ) -> list[QAbstractTextDocumentLayout.Selection]:
+    """The find bar's words in ``document``, marked; the one at ``current`` marked apart."""
     marked = QTextCharFormat()
     marked.setBackground(palette.color(QPalette.ColorRole.Highlight))
     marked.setForeground(palette.color(QPalette.ColorRole.HighlightedText))
     marked.setFontWeight(QFont.Weight.Bold)
+    on = QTextCharFormat(marked)
+    on.setBackground(QColor(CURRENT_MATCH_COLOUR))
+    on.setForeground(QColor(CURRENT_MATCH_TEXT))
+    on.setFontUnderline(True)
     selections: list[QAbstractTextDocumentLayout.Selection] = []
     length = len(fold_for_match(term))
     for start in itertools.islice(_occurrences(document, term), 200):
@@ -1061,7 +1078,7 @@ def _matches(
         cursor.setPosition(start + length, QTextCursor.MoveMode.KeepAnchor)
         selection = QAbstractTextDocumentLayout.Selection()
         selection.cursor = cursor
-        selection.format = marked
+        selection.format = on if start == current else marked
         selections.append(selection)
     return selections
 
