@@ -724,7 +724,7 @@ class ChatPage(QWidget):
         themselves, not only their message, which may be many screens tall."""
         self._reveal_message(row)
         index = self.transcript.index(row)
-        offset = self.delegate.match_offset(index, occurrence)
+        offset = self.delegate.choose_match(index, occurrence)
         self.view.viewport().update()  # the match marked as the current one may have moved
         if offset is not None:
             bar = self.view.verticalScrollBar()

@@ -14,6 +14,7 @@ repainted (after a scroll, the strip that came into view).
 from __future__ import annotations
 
 import bisect
+import collections
 import enum
 import itertools
 import time
@@ -706,6 +707,7 @@ class MessageDelegate(QStyledItemDelegate):
         if geometry.thinking_toggle is not None:
             painter.setPen(palette.color(QPalette.ColorRole.Link))
             painter.drawText(geometry.thinking_toggle, _LEFT, self._thinking_label(entry))
+        current = self.current_match
         if geometry.thinking is not None and docs.thinking is not None:
             _draw(
                 painter,
@@ -715,7 +717,7 @@ class MessageDelegate(QStyledItemDelegate):
                 muted,
                 visible,
                 self.highlight,
-                self.current_match,
+                current,
             )
         text_colour = palette.color(QPalette.ColorRole.Text)
         body_top = geometry.body.top()
@@ -723,7 +725,6 @@ class MessageDelegate(QStyledItemDelegate):
             visible.top() - body_top, visible.bottom() - body_top
         ):
             at = geometry.body.topLeft() + QPointF(0, top)
-            current = self.current_match
             _draw(painter, document, at, palette, text_colour, visible, self.highlight, current)
         if geometry.tail is not None and docs.tail is not None:
             colour = text_colour if entry.content else muted
@@ -735,7 +736,7 @@ class MessageDelegate(QStyledItemDelegate):
                 colour,
                 visible,
                 self.highlight,
-                self.current_match,
+                current,
             )
         if geometry.footer is not None:
             painter.setFont(small)
@@ -974,9 +975,10 @@ class MessageDelegate(QStyledItemDelegate):
                 return rect.translated(0, option.rect.top())
         return QRectF()
 
-    def match_offset(self, index: Index, occurrence: int) -> float | None:
-        """How far below the row's top the ``occurrence``-th match of the find bar's words
-        is shown (the middle of its line); None when the row shows none of them."""
+    def choose_match(self, index: Index, occurrence: int) -> float | None:
+        """Makes the ``occurrence``-th match of the find bar's words in the row the one it is
+        on (marked apart from the others), and returns how far below the row's top it is
+        shown (the middle of its line); None when the row shows none of them."""
         entry = index.data(TranscriptRole.ENTRY)
         if not self.highlight or not isinstance(entry, TranscriptEntry):
             return None
@@ -989,17 +991,19 @@ class MessageDelegate(QStyledItemDelegate):
         placed = [(geometry.body.top() + top, document) for top, document in docs.body.positions()]
         if geometry.tail is not None and docs.tail is not None:
             placed.append((geometry.tail.top(), docs.tail))
-        offset = None
-        for top, document in placed:
-            for start in _occurrences(document, self.highlight):
-                offset = top + _line_middle(document, start)
-                self.current_match = (document, start)
-                if occurrence <= 0:
-                    return offset
-                occurrence -= 1
-        # Found fewer times than in the message's source (in a link's address, say): the
-        # last one shown is the nearest.
-        return offset
+        shown = (
+            (top, document, start)
+            for top, document in placed
+            for start in _occurrences(document, self.highlight)
+        )
+        # The last one taken is the one asked for or, when the message's source holds more
+        # than are shown (in a link's address, say), the last one shown: the nearest.
+        chosen = collections.deque(itertools.islice(shown, occurrence + 1), maxlen=1)
+        if not chosen:
+            return None
+        top, document, start = chosen[0]
+        self.current_match = (document, start)
+        return top + _line_middle(document, start)
 
     def forget_layouts(self) -> None:
         self._docs.clear()
@@ -1066,10 +1070,12 @@ def _matches(
     marked.setBackground(palette.color(QPalette.ColorRole.Highlight))
     marked.setForeground(palette.color(QPalette.ColorRole.HighlightedText))
     marked.setFontWeight(QFont.Weight.Bold)
-    on = QTextCharFormat(marked)
-    on.setBackground(QColor(CURRENT_MATCH_COLOUR))
-    on.setForeground(QColor(CURRENT_MATCH_TEXT))
-    on.setFontUnderline(True)
+    on = marked
+    if current >= 0:
+        on = QTextCharFormat(marked)
+        on.setBackground(QColor(CURRENT_MATCH_COLOUR))
+        on.setForeground(QColor(CURRENT_MATCH_TEXT))
+        on.setFontUnderline(True)
     selections: list[QAbstractTextDocumentLayout.Selection] = []
     length = len(fold_for_match(term))
     for start in itertools.islice(_occurrences(document, term), 200):
