@@ -18,7 +18,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from confide.core.markdown import palette, render_markdown
+from confide.core.markdown import highlight_runs, palette, render_markdown
 from confide.ui.chat.chat_page import ChatPage
 from confide.ui.chat.rich_text import SafeDocument, new_document
 from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry
@@ -338,6 +338,94 @@ def test_an_answer_stopped_inside_a_code_block_keeps_the_code_in_its_box(page: C
     assert len(box) == 1 and box[0].box_colour is None
     assert any(isinstance(frame, QTextTable) for frame in box[0].rootFrame().childFrames())
     assert "Copy" in box[0].toPlainText()
+
+
+LONG_PYTHON = "\n".join(f"def rate_{i}(amount):\n    return amount * {i}  # {i}" for i in range(90))
+
+
+def keyword_colour(page: ChatPage) -> QColor:
+    dark = page.transcript.render_options.dark
+    runs = highlight_runs("def f(): pass", "python", dark)
+    return QColor(next(style.colour for style, text in runs if text.startswith("def")))
+
+
+def coloured_keywords(document: SafeDocument, colour: QColor) -> int:
+    """How many runs of ``document`` read "def" in bold ``colour``, as the keyword is shown."""
+    count = 0
+    block = document.begin()
+    while block.isValid():
+        fragments = block.begin()
+        while not fragments.atEnd():
+            fragment = fragments.fragment()
+            char_format = fragment.charFormat()
+            count += (
+                fragment.text().startswith("def")
+                and char_format.foreground().color() == colour
+                and char_format.fontWeight() == QFont.Weight.Bold
+            )
+            fragments += 1
+        block = block.next()
+    return count
+
+
+def code_box(page: ChatPage, row: int) -> SafeDocument:
+    """The document showing the long code block in ``row``, drawn as a box of its own."""
+    boxes = [
+        document
+        for document in row_layout(page, row)[1].body.documents
+        if "def rate_0(amount):" in document.toPlainText()
+    ]
+    assert len(boxes) == 1 and boxes[0].box_colour is not None
+    return boxes[0]
+
+
+def test_a_long_code_block_is_coloured_a_piece_at_a_time_once_it_ends(
+    qtbot: QtBot, page: ChatPage
+) -> None:
+    # Highlighting it and laying it out again all at once, when its closing fence came,
+    # froze the window for a third of a second (280 ms for 32,000 characters).
+    start_streaming(page)
+    page.transcript.extend_last("Here it is:\n\n```python\n")
+    lines = LONG_PYTHON.split("\n")
+    for start in range(0, len(lines), 20):
+        page.transcript.extend_last("\n".join(lines[start : start + 20]) + "\n")
+        QApplication.processEvents()
+    growing = row_layout(page, 1)[1].growing_code
+    assert growing is not None
+    slices: list[int] = []
+    page.delegate._colourer.coloured.connect(lambda uid, _changed: slices.append(uid))
+    page.transcript.extend_last("```\n\nRun it.")
+    # The block is done: the document that showed it growing stays, as laid out, and plain.
+    box = code_box(page, 1)
+    assert box is growing.document
+    colour = keyword_colour(page)
+    assert coloured_keywords(box, colour) == 0 and page.delegate.colouring_code
+    qtbot.waitUntil(lambda: not page.delegate.colouring_code)
+    assert coloured_keywords(box, colour) == len(lines) // 2  # every "def", in one go or more
+    assert len(slices) > 1  # in pieces, the event loop running in between
+    assert pixels_in_colour(page, colour, row=1) > 0  # and the colours are on screen
+    assert box.toPlainText().endswith(lines[-1]) and "Run it." in shown_text(page, 1)
+
+
+def test_a_long_code_block_in_an_opened_chat_is_coloured_after_it_is_shown(
+    qtbot: QtBot, page: ChatPage
+) -> None:
+    show_answer(qtbot, page, f"Here it is:\n\n```python\n{LONG_PYTHON}\n```\n\nRun it.")
+    colour = keyword_colour(page)
+    qtbot.waitUntil(lambda: not page.delegate.colouring_code)
+    assert coloured_keywords(code_box(page, 1), colour) == 90
+    # A new width lays the row out again; the new document is coloured again too.
+    page.resize(page.width() - 200, page.height())
+    box = code_box(page, 1)
+    assert coloured_keywords(box, colour) == 0
+    qtbot.waitUntil(lambda: not page.delegate.colouring_code)
+    assert coloured_keywords(box, colour) == 90
+    # Colour is only how it looks: Copy copies the code as written.
+    page.view.scrollToTop()
+    QGuiApplication.clipboard().clear()
+    point = find_anchor(page, 1, "confide-copy:0")
+    qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert QGuiApplication.clipboard().text() == LONG_PYTHON
 
 
 def line_positions(document: SafeDocument) -> dict[str, tuple[float, float]]:

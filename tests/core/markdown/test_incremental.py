@@ -14,11 +14,15 @@ from confide.core.markdown import (
     IncrementalMarkdown,
     RenderResult,
     copy_href,
+    growing_code_html,
     render_markdown,
     sample_answer,
+    split_documents,
 )
 from confide.core.markdown import incremental as incremental_module
+from confide.core.markdown import richtext as richtext_module
 from confide.core.markdown.parser import answer_parser
+from confide.core.markdown.result import RenderOptions
 from tests.core.markdown.documents import document, split_points
 from tests.core.markdown.htmlcheck import html_problems
 from tests.manual_clock import ManualClock
@@ -180,6 +184,33 @@ def test_the_code_block_an_answer_ends_in_is_marked_as_being_written() -> None:
     assert result.open_code_at == -1
     assert stream.feed("\n").open_code_at == -1
     assert render_markdown("```sh\nls -l\n").open_code_at == -1
+
+
+def test_a_long_code_block_settles_plain_the_moment_it_closes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Highlighting it here froze the window for a third of a second when a 30,000-character
+    # block ended: it settles as a document of its own, plain, for the UI to colour later.
+    highlighted: list[str] = []
+    real = richtext_module.highlight_code
+    monkeypatch.setattr(
+        richtext_module,
+        "highlight_code",
+        lambda code, *a: highlighted.append(code) or real(code, *a),
+    )
+    code = "\n".join(f"total += item_{i} * rate  # line {i}" for i in range(120))
+    text = f"Here:\n\n```python\n{code}\n```\n\nRun it.\n"
+    stream = IncrementalMarkdown()
+    closing = text.index("```\n\nRun") + 4
+    for start in range(0, closing, 50):
+        result = stream.feed(text[start : min(start + 50, closing)])
+    assert result.open_code_at == -1 and result.tail_html == ""
+    pieces = split_documents(result.stable_html)
+    assert [piece.code_number for piece in pieces] == [-1, 0]
+    assert pieces[1].html == growing_code_html(CodeBlock(0, "python", code), RenderOptions())
+    assert highlighted == []  # nothing of it was highlighted, while it grew or when it closed
+    stream.feed(text[closing:])
+    assert stream.finish() == render_markdown(text)
 
 
 def test_a_list_item_arriving_whole_shows_as_an_item_of_its_own() -> None:

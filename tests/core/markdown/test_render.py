@@ -7,12 +7,16 @@ import re
 import pytest
 
 from confide.core.markdown import (
+    LONG_CODE_CHARS,
+    PLAIN,
     CodeBlock,
     code_index_from_href,
     copy_href,
     growing_code_html,
+    highlight_runs,
     latex_to_unicode,
     render_markdown,
+    split_documents,
 )
 from confide.core.markdown.result import RenderOptions
 from tests.core.markdown.htmlcheck import html_problems, visible_text
@@ -261,3 +265,44 @@ def test_latex_conversion_is_forgiving() -> None:
 def test_empty_and_whitespace_input() -> None:
     assert render_markdown("").html == ""
     assert render_markdown("   \n\n").code_blocks == ()
+
+
+LONG_CODE = "\n".join(
+    f"def step_{i}(value):\n    return value * {i}  # step {i}" for i in range(80)
+)
+
+
+def test_a_long_code_block_is_a_document_of_its_own_shown_plain_at_first() -> None:
+    # Highlighting and laying out a long block at once froze the window: the UI shows it plain
+    # in a document of its own and colours it a piece at a time.
+    assert len(LONG_CODE) >= LONG_CODE_CHARS
+    text = f"Before it:\n\n```python\n{LONG_CODE}\n```\n\nAfter it.\n\n```python\nimport os\n```\n"
+    result = render_markdown(text)
+    pieces = split_documents(result.stable_html)
+    assert [piece.code_number for piece in pieces] == [-1, 0, -1]
+    before, code, after = pieces
+    assert visible_text(before.html).strip() == "Before it:"
+    assert code.html == growing_code_html(CodeBlock(0, "python", LONG_CODE), RenderOptions())
+    assert html_problems(code.html) == [] and "<span" not in code.html.split("</p>", 1)[1]
+    # A short block is coloured in the HTML, in its box, as before.
+    assert "After it." in visible_text(after.html) and '<span style="color' in after.html
+    assert [result.stable_html.index(p.html) + len(p.html) <= p.end for p in pieces] == [True] * 3
+    assert pieces[-1].end == len(result.stable_html)
+
+
+def test_a_long_code_block_inside_a_list_stays_in_its_box() -> None:
+    indented = "\n".join("   " + line for line in LONG_CODE.split("\n"))
+    result = render_markdown(f"1. Step one:\n\n   ```python\n{indented}\n   ```\n")
+    assert [piece.code_number for piece in split_documents(result.stable_html)] == [-1]
+    assert "<table" in result.stable_html and '<span style="color' in result.stable_html
+
+
+def test_highlight_runs_cover_the_code_exactly_with_the_html_colours() -> None:
+    runs = list(highlight_runs(LONG_CODE, "python", dark=False))
+    assert "".join(text for _style, text in runs) == LONG_CODE
+    keyword = next(style for style, text in runs if text.startswith("def"))
+    assert keyword.bold and keyword.colour.startswith("#")
+    short = html_of(f"```python\n{LONG_CODE[:50]}\n```")
+    assert f'<span style="{keyword.css}">def </span>' in short  # blanks join the run before
+    # No lexer for the language: one plain run, the code as written.
+    assert list(highlight_runs("a <b>", "no-such-language", dark=False)) == [(PLAIN, "a <b>")]

@@ -7,8 +7,9 @@ only colour, background, weight, slant and underline.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from html import escape
 from typing import Any
 
@@ -44,19 +45,50 @@ def palette(dark: bool) -> Palette:
     )
 
 
-def highlight_code(code: str, language: str, dark: bool) -> str:
-    """``code`` as escaped HTML, coloured when ``language`` names a known lexer.
+@dataclass(frozen=True)
+class TokenStyle:
+    """How a run of highlighted code looks: the few properties Qt's rich text renders."""
 
-    The text is reproduced exactly (no stripped blank lines, no added final newline), so the
-    block looks like what the Copy button puts on the clipboard.
+    colour: str = ""  # "#rrggbb", or "" for the code's own colour
+    background: str = ""
+    bold: bool = False
+    italic: bool = False
+    underline: bool = False
+
+    @cached_property
+    def css(self) -> str:
+        parts = []
+        if self.colour:
+            parts.append(f"color:{self.colour}")
+        if self.background:
+            parts.append(f"background-color:{self.background}")
+        if self.bold:
+            parts.append("font-weight:bold")
+        if self.italic:
+            parts.append("font-style:italic")
+        if self.underline:
+            parts.append("text-decoration:underline")
+        return "; ".join(parts)
+
+
+PLAIN = TokenStyle()
+
+
+def highlight_runs(code: str, language: str, dark: bool) -> Iterator[tuple[TokenStyle, str]]:
+    """``code`` cut into runs of one style each, in order; their texts add up to ``code``.
+
+    A generator, so that a caller may colour a long block a piece at a time. Runs of
+    whitespace join the run before them: colouring blanks shows nothing, and fewer runs lay
+    out faster.
     """
     lexer = _lexer(language.lower()) if language else None
     if lexer is None or not code:
-        return escape(code, quote=False)
-    styles = _span_styles(dark)
-    out: list[str] = []
+        if code:
+            yield PLAIN, code
+        return
+    styles = _token_styles(dark)
     run: list[str] = []
-    run_css = ""
+    run_style = PLAIN
     remaining = len(code)
     for token_type, value in lexer.get_tokens(code):
         # The lexer appends a newline to text that lacks one; drop what goes past the input.
@@ -66,19 +98,27 @@ def highlight_code(code: str, language: str, dark: bool) -> str:
         if not value:
             continue
         if value.isspace() and run:
-            run.append(value)  # colouring blanks shows nothing; fewer spans lay out faster
+            run.append(value)
             continue
-        css = styles.get(token_type)
-        if css is None:
-            css = styles[token_type] = _css(_style(dark).style_for_token(token_type))
-        if css != run_css and run:
-            out.append(_span(run_css, "".join(run)))
+        style = styles.get(token_type)
+        if style is None:
+            style = styles[token_type] = _token_style(_style(dark).style_for_token(token_type))
+        if style != run_style and run:
+            yield run_style, "".join(run)
             run.clear()
-        run_css = css
+        run_style = style
         run.append(value)
     if run:
-        out.append(_span(run_css, "".join(run)))
-    return "".join(out)
+        yield run_style, "".join(run)
+
+
+def highlight_code(code: str, language: str, dark: bool) -> str:
+    """``code`` as escaped HTML, coloured when ``language`` names a known lexer.
+
+    The text is reproduced exactly (no stripped blank lines, no added final newline), so the
+    block looks like what the Copy button puts on the clipboard.
+    """
+    return "".join(_span(style.css, text) for style, text in highlight_runs(code, language, dark))
 
 
 def _span(css: str, text: str) -> str:
@@ -86,19 +126,14 @@ def _span(css: str, text: str) -> str:
     return f'<span style="{css}">{escaped}</span>' if css else escaped
 
 
-def _css(style: dict[str, Any]) -> str:
-    parts = []
-    if style.get("color"):
-        parts.append(f"color:#{style['color']}")
-    if style.get("bgcolor"):
-        parts.append(f"background-color:#{style['bgcolor']}")
-    if style.get("bold"):
-        parts.append("font-weight:bold")
-    if style.get("italic"):
-        parts.append("font-style:italic")
-    if style.get("underline"):
-        parts.append("text-decoration:underline")
-    return "; ".join(parts)
+def _token_style(style: dict[str, Any]) -> TokenStyle:
+    return TokenStyle(
+        colour=f"#{style['color']}" if style.get("color") else "",
+        background=f"#{style['bgcolor']}" if style.get("bgcolor") else "",
+        bold=bool(style.get("bold")),
+        italic=bool(style.get("italic")),
+        underline=bool(style.get("underline")),
+    )
 
 
 @cache
@@ -107,7 +142,7 @@ def _style(dark: bool) -> Any:
 
 
 @cache
-def _span_styles(dark: bool) -> dict[Any, str]:
+def _token_styles(dark: bool) -> dict[Any, TokenStyle]:
     # Filled lazily per token type; shared by every render with the same palette.
     return {}
 

@@ -328,7 +328,10 @@ class IncrementalMarkdown:
             cut = len(tail)
         fence = _streaming_fence(tokens, lines)
         context = RenderContext(
-            self._options, code_offset=len(self._settled_codes), preview_fence=fence
+            self._options,
+            code_offset=len(self._settled_codes),
+            preview_fence=fence,
+            separate_long_code=False,  # the UI shows the preview as one document
         )
         env[CONTEXT_KEY] = context
         # A fence at the top level that the text ends in is the last token: its box is

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any
+from typing import Any, NamedTuple
 
 from markdown_it.common.utils import unescapeAll
 from markdown_it.renderer import RendererHTML
@@ -28,6 +28,13 @@ _ALLOWED_HREF = re.compile(r"(?:https?|mailto):", re.IGNORECASE)
 _ALIGN = re.compile(r"text-align:\s*(left|center|right)")
 _MATH_STYLE = "font-family:serif; font-style:italic"
 CODE_BOX_PADDING = 6  # around a code block's text, in pixels; twice that above its code
+# A top-level code block this long (in characters) is a document of its own, shown plain at
+# first and coloured a piece at a time by the UI: highlighting and laying out 30,000
+# characters at once froze the window for a third of a second. Below this it costs < ~25 ms.
+LONG_CODE_CHARS = 3000
+_LONG_CODE_OPEN = "<!--confide-code:{}-->"
+_LONG_CODE_CLOSE = "<!--/confide-code-->\n"
+_LONG_CODE_MARK = re.compile(r"<!--confide-code:(\d+)-->(.*?)<!--/confide-code-->\n", re.DOTALL)
 
 
 @dataclass
@@ -37,11 +44,15 @@ class RenderContext:
     ``code_offset`` numbers code blocks of a fragment in the whole answer (a streamed answer
     renders block by block). ``preview_fence`` is the code block still being streamed: it is
     shown unhighlighted, so the newest text can be appended to it without a re-render.
+    ``separate_long_code``: long code blocks become documents of their own (see
+    ``LONG_CODE_CHARS`` and ``split_documents``); not in a streamed answer's preview, which
+    the UI shows as one document.
     """
 
     options: RenderOptions
     code_offset: int = 0
     preview_fence: Token | None = None
+    separate_long_code: bool = True
     code_blocks: list[CodeBlock] = field(default_factory=list)
     palette: Palette = field(init=False)
     _dropped_links: list[bool] = field(default_factory=list)
@@ -84,6 +95,9 @@ class QtRichTextRenderer(RendererHTML):
         number = context.code_offset + len(context.code_blocks)
         block = CodeBlock(number, language, code)
         context.code_blocks.append(block)
+        if context.separate_long_code and token.level == 0 and len(code) >= LONG_CODE_CHARS:
+            html = growing_code_html(block, context.options)
+            return f"{_LONG_CODE_OPEN.format(number)}{html}{_LONG_CODE_CLOSE}"
         if token is context.preview_fence:
             body = escape(token.content, quote=False)
         else:
@@ -186,6 +200,29 @@ def growing_code_html(block: CodeBlock, options: RenderOptions) -> str:
         f"{_code_header(block, options, colours)}</p>"
         f"{_code_pre(escape(block.code, quote=False), colours)}"
     )
+
+
+class DocumentPiece(NamedTuple):
+    """Part of rendered HTML to show as a document of its own (see ``split_documents``)."""
+
+    html: str
+    code_number: int  # the long code block it shows, plain; -1 for any other HTML
+    end: int  # where the piece, with its markers, ends in the HTML it was cut from
+
+
+def split_documents(html: str) -> list[DocumentPiece]:
+    """``html`` cut where it should go into separate documents: each long code block (shown
+    as ``growing_code_html``, uncoloured) is one, and so is the HTML between them."""
+    pieces: list[DocumentPiece] = []
+    start = 0
+    for match in _LONG_CODE_MARK.finditer(html):
+        if match.start() > start:
+            pieces.append(DocumentPiece(html[start : match.start()], -1, match.start()))
+        pieces.append(DocumentPiece(match.group(2), int(match.group(1)), match.end()))
+        start = match.end()
+    if start < len(html):
+        pieces.append(DocumentPiece(html[start:], -1, len(html)))
+    return pieces
 
 
 def _code_header(block: CodeBlock, options: RenderOptions, colours: Palette) -> str:

@@ -56,8 +56,10 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem,
 )
 
-from confide.core.markdown import code_index_from_href
+from confide.core.markdown import CodeBlock, code_index_from_href
+from confide.core.markdown.result import RenderOptions
 from confide.core.store.textfold import fold_for_match
+from confide.ui.chat.code_colours import CodeColourer
 from confide.ui.chat.layout_budget import MAX_WAIT_S, LayoutBudget
 from confide.ui.chat.rich_text import DocumentStack, GrowingCode, SafeDocument, new_document
 from confide.ui.chat.transcript_model import (
@@ -224,6 +226,8 @@ class MessageDelegate(QStyledItemDelegate):
         self.highlight = ""  # words the find bar is looking for
         # The match the find bar is on: the document showing it and where it starts there.
         self.current_match: tuple[SafeDocument, int] | None = None
+        self._colourer = CodeColourer(self)
+        self._colourer.coloured.connect(self._on_coloured)
 
     # -- geometry -------------------------------------------------------------------------------
 
@@ -329,9 +333,8 @@ class MessageDelegate(QStyledItemDelegate):
             return docs
         if docs is None or docs.width != int(column):
             gap = self._fonts(option.font).line_spacing * 0.5
-            docs = _RowDocs(
-                -1, int(column), DocumentStack(option.font, width, gap), None, None, gap=gap
-            )
+            stack = DocumentStack(option.font, width, gap, model.render_options)
+            docs = _RowDocs(-1, int(column), stack, None, None, gap=gap)
         self._docs[entry.uid] = docs
         if len(self._docs) > MAX_CACHED_ROWS:
             # Long chats: keep the rows used most recently (those on and near the screen);
@@ -393,13 +396,20 @@ class MessageDelegate(QStyledItemDelegate):
             tail_html, before_code = rendered.tail_html, rendered.open_code_at
             body_html = rendered.stable_html
             docs.body.update(body_html + tail_html[:before_code] if before_code else body_html)
+            self._colour_new_code(entry, docs, rendered.code_blocks, model.render_options)
             block, options = rendered.code_blocks[-1], model.render_options
             growing = docs.growing_code
             if growing is None or not growing.grow(block, options):
                 growing = GrowingCode(block, options, font, width)
             docs.tail, docs.tail_html, docs.growing_code = growing.document, tail_html, growing
             return
-        body_changed = docs.body.update(rendered.stable_html if rendered else "")
+        if rendered is None:
+            body_changed = docs.body.update("")
+        else:
+            # A long code block just finished keeps the document that showed it growing.
+            codes = rendered.code_blocks
+            body_changed = docs.body.update(rendered.stable_html, docs.growing_code, codes)
+            self._colour_new_code(entry, docs, codes, model.render_options)
         tail_html = rendered.tail_html if rendered else ""
         if docs.growing_code is not None:
             # Its document is not one to reuse below (its margin, its background).
@@ -431,6 +441,28 @@ class MessageDelegate(QStyledItemDelegate):
             docs.tail, docs.tail_html = tail, tail_html
         elif docs.tail_html != tail_html:
             self._lag(entry)
+
+    def _colour_new_code(
+        self,
+        entry: TranscriptEntry,
+        docs: _RowDocs,
+        codes: tuple[CodeBlock, ...],
+        options: RenderOptions,
+    ) -> None:
+        for document, number in docs.body.new_code:
+            if number < len(codes):
+                self._colourer.colour(entry.uid, document, codes[number], options.dark)
+
+    def _on_coloured(self, uid: int, height_changed: bool) -> None:
+        if height_changed:
+            # Bold code wrapped differently: the row is measured again (see _show_lagging).
+            docs = self._docs.get(uid)
+            if docs is not None:
+                docs.ends, docs.geometry = [], None
+            self._lagging.add(uid)
+            if not self._catch_up.isActive():
+                self._catch_up.start()
+        self._view.viewport().update()
 
     def _lag(self, entry: TranscriptEntry) -> None:
         """Part of a growing row was left as it was (see layout_budget): it is shown within
@@ -1004,6 +1036,11 @@ class MessageDelegate(QStyledItemDelegate):
         top, document, start = chosen[0]
         self.current_match = (document, start)
         return top + _line_middle(document, start)
+
+    @property
+    def colouring_code(self) -> bool:
+        """Whether long code blocks are still being coloured (see code_colours)."""
+        return self._colourer.busy
 
     def forget_layouts(self) -> None:
         self._docs.clear()

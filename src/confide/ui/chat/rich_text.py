@@ -15,7 +15,13 @@ from PySide6.QtGui import (
     QTextOption,
 )
 
-from confide.core.markdown import CODE_BOX_PADDING, CodeBlock, growing_code_html, palette
+from confide.core.markdown import (
+    CODE_BOX_PADDING,
+    CodeBlock,
+    growing_code_html,
+    palette,
+    split_documents,
+)
 from confide.core.markdown.result import RenderOptions
 from confide.core.store.textfold import fold_for_match
 
@@ -97,6 +103,16 @@ def new_document(font: QFont, width: float) -> SafeDocument:
     return document
 
 
+def code_document(html: str, options: RenderOptions, font: QFont, width: float) -> SafeDocument:
+    """A document showing one code block's box (``growing_code_html``): its margin is the
+    box's padding, and its background is filled in when it is drawn."""
+    document = new_document(font, width)
+    document.setDocumentMargin(CODE_BOX_PADDING)
+    document.box_colour = QColor(palette(options.dark).code_background)
+    document.setHtml(html)
+    return document
+
+
 class GrowingCode:
     """A code block still being written at the end of an answer, in a document of its own
     that grows by appending: Qt then lays out only the new lines. (As part of the answer's
@@ -108,10 +124,7 @@ class GrowingCode:
         self.block = block
         self.options = options
         colours = palette(options.dark)
-        document = new_document(font, width)
-        document.setDocumentMargin(CODE_BOX_PADDING)
-        document.box_colour = QColor(colours.code_background)
-        document.setHtml(growing_code_html(block, options))
+        document = code_document(growing_code_html(block, options), options, font, width)
         # Set here rather than taken from what the HTML made: an empty <pre> (a block that
         # has just opened) leaves no format to append with.
         self._cursor = QTextCursor(document)
@@ -121,6 +134,10 @@ class GrowingCode:
         self._format.setForeground(QColor(colours.code_foreground))
         self.document = document
         document.size()  # laid out now: the row's height depends on it
+
+    def shows(self, block: CodeBlock, options: RenderOptions) -> bool:
+        """Whether this document shows exactly ``block``, as ``growing_code_html`` would."""
+        return block == self.block and options == self.options
 
     def grow(self, block: CodeBlock, options: RenderOptions) -> bool:
         """Shows ``block`` if it is this one with more code; False when it is not (a new
@@ -147,22 +164,31 @@ class DocumentStack:
     small document, laid out once: Qt's layout work stays proportional to what is new.
     (Appending HTML into a single QTextDocument merges or splits blocks unpredictably, and
     re-importing the whole answer at the end stalls the window for a long answer.)
+    A long code block is a document of its own (``split_documents``), shown plain; the
+    documents made for them by the last ``update`` are in ``new_code``, for colouring.
     """
 
-    def __init__(self, font: QFont, width: float, gap: float) -> None:
+    def __init__(self, font: QFont, width: float, gap: float, options: RenderOptions) -> None:
         self._font = QFont(font)  # a copy: the caller's font may be a temporary (style option)
         self._width = width
         self._gap = gap
+        self._options = options
         self._html = ""
         self._ends: list[int] = []  # where each document's HTML ends in self._html
         self.documents: list[SafeDocument] = []
+        self.new_code: list[tuple[SafeDocument, int]] = []  # (document, code block number)
 
-    def update(self, html: str) -> bool:
+    def update(
+        self, html: str, growing: GrowingCode | None = None, codes: tuple[CodeBlock, ...] = ()
+    ) -> bool:
         """Shows ``html``; returns whether that changed what the stack shows.
 
         The documents whose HTML ``html`` still begins with are kept; only what follows
-        them is set up again (usually one new document for what was appended).
+        them is set up again (usually one new document for what was appended). A code block
+        that ``growing`` shows as it is now (``codes`` are the answer's) keeps that document
+        rather than getting a new one: it is already laid out.
         """
+        self.new_code = []
         if html == self._html:
             return False
         kept = len(self._ends)
@@ -171,9 +197,14 @@ class DocumentStack:
                 kept -= 1
         start = self._ends[kept - 1] if kept else 0
         del self.documents[kept:], self._ends[kept:]
-        if len(html) > start:
-            self._push(html[start:])
-            self._ends.append(len(html))
+        for piece in split_documents(html[start:]):
+            number = piece.code_number
+            if number < 0:
+                document = self._new_document(piece.html)
+            else:
+                document = self._new_code_document(piece.html, number, growing, codes)
+            self.documents.append(document)
+            self._ends.append(start + piece.end)
         self._html = html
         return True
 
@@ -182,12 +213,29 @@ class DocumentStack:
         self._html = ""
         self._ends = []
         self.documents = [document]
+        self.new_code = []
 
-    def _push(self, html: str) -> None:
+    def _new_document(self, html: str) -> SafeDocument:
         document = new_document(self._font, self._width)
         document.setHtml(html)
         document.size()  # lay it out now, once, rather than during some later paint
-        self.documents.append(document)
+        return document
+
+    def _new_code_document(
+        self, html: str, number: int, growing: GrowingCode | None, codes: tuple[CodeBlock, ...]
+    ) -> SafeDocument:
+        if (
+            growing is not None
+            and number < len(codes)
+            and growing.shows(codes[number], self._options)
+            and growing.document.textWidth() == self._width
+        ):
+            document = growing.document
+        else:
+            document = code_document(html, self._options, self._font, self._width)
+            document.size()
+        self.new_code.append((document, number))
+        return document
 
     @property
     def height(self) -> float:
