@@ -3,7 +3,9 @@
 Printed: the render CPU while streaming divided by the render CPU of showing the final text
 once in a fresh view (target <= 3); the longest event-loop stall seen by a 5 ms QTimer probe
 (target < 50 ms); peak RSS. Render CPU is turning Markdown into HTML and building and laying
-out the Qt documents that show it: the work that grows with the answer (see RenderMeter).
+out the Qt documents that show it, and colouring long code blocks a piece at a time after
+they are shown: the work that grows with the answer (see RenderMeter). A run ends once the
+last code block is coloured, so that stalls while colouring count too.
 Also printed, for information: the GUI thread's whole CPU, including the model and view
 telling each other of each change and painting the window ~30 times a second.
 Updates arrive as the chat page receives them: coalesced, 20 a second.
@@ -25,6 +27,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -37,6 +40,7 @@ from confide.core.markdown import IncrementalMarkdown, sample_answer
 from confide.core.markdown.bench import long_block_answer
 from confide.core.settings import PreferencesStore
 from confide.ui.chat.chat_page import ChatPage
+from confide.ui.chat.code_colours import CodeColourer
 from confide.ui.chat.message_delegate import MessageDelegate
 from confide.ui.chat.session import STREAM_INTERVAL_S
 from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry, TranscriptModel
@@ -48,9 +52,10 @@ DELIVERIES_PER_SECOND = round(1 / STREAM_INTERVAL_S)  # as the chat delivers the
 
 class RenderMeter:
     """Adds up the CPU spent rendering text: turning Markdown into HTML (the incremental
-    renderer while streaming, a whole render once), and building and laying out the Qt
-    documents that show it (``MessageDelegate._fill``, which lays out what it builds). Not
-    counted: the model and view telling each other that a row changed, and painting."""
+    renderer while streaming, a whole render once), building and laying out the Qt documents
+    that show it (``MessageDelegate._fill``, which lays out what it builds), and colouring
+    long code blocks in them (``CodeColourer._work``). Not counted: the model and view
+    telling each other that a row changed, and painting."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
@@ -60,6 +65,7 @@ class RenderMeter:
             (IncrementalMarkdown, "finish"),
             (TranscriptModel, "rendered"),
             (MessageDelegate, "_fill"),
+            (CodeColourer, "_work"),
         ):
             self._wrap(owner, name)
 
@@ -106,6 +112,19 @@ def paint(page: ChatPage) -> None:
     page.view.viewport().repaint()  # what the next display refresh would do
 
 
+def colouring(page: ChatPage) -> bool:
+    delegate = page.view.itemDelegate()
+    return isinstance(delegate, MessageDelegate) and delegate.colouring_code
+
+
+def when_coloured(page: ChatPage, then: Callable[[], None]) -> None:
+    """Calls ``then`` once the page has coloured its long code blocks."""
+    if colouring(page):
+        QTimer.singleShot(20, lambda: when_coloured(page, then))
+    else:
+        then()
+
+
 def stream(
     page: ChatPage, text: str, rate: float, back_to_back: bool = False
 ) -> tuple[float, float]:
@@ -143,7 +162,7 @@ def stream(
         if position >= len(tokens):
             page.transcript.update_last(status=EntryStatus.COMPLETE)
             feeder.stop()
-            QTimer.singleShot(100, done.quit)  # let the last paint happen
+            when_coloured(page, lambda: QTimer.singleShot(100, done.quit))  # the last paint
 
     feeder = QTimer()
     feeder.setInterval(0 if back_to_back else int(1000 / DELIVERIES_PER_SECOND))
@@ -180,6 +199,9 @@ def render_once(page: ChatPage, text: str) -> float:
     started = time.thread_time()
     page.transcript.append(TranscriptEntry(role="assistant", content=text, model="bench"))
     QApplication.processEvents()
+    paint(page)
+    while colouring(page):
+        QApplication.processEvents()
     paint(page)
     return time.thread_time() - started
 
