@@ -32,9 +32,11 @@ CODE_BOX_PADDING = 6  # around a code block's text, in pixels; twice that above 
 # first and coloured a piece at a time by the UI: highlighting and laying out 30,000
 # characters at once froze the window for a third of a second. Below this it costs < ~25 ms.
 LONG_CODE_CHARS = 3000
-_LONG_CODE_OPEN = "<!--confide-code:{}-->"
+_LONG_CODE_OPEN = "<!--confide-code:"  # then the block's number and "-->"
 _LONG_CODE_CLOSE = "<!--/confide-code-->\n"
-_LONG_CODE_MARK = re.compile(r"<!--confide-code:(\d+)-->(.*?)<!--/confide-code-->\n", re.DOTALL)
+_LONG_CODE_MARK = re.compile(
+    re.escape(_LONG_CODE_OPEN) + r"(\d+)-->(.*?)" + re.escape(_LONG_CODE_CLOSE), re.DOTALL
+)
 
 
 @dataclass
@@ -97,7 +99,7 @@ class QtRichTextRenderer(RendererHTML):
         context.code_blocks.append(block)
         if context.separate_long_code and token.level == 0 and len(code) >= LONG_CODE_CHARS:
             html = growing_code_html(block, context.options)
-            return f"{_LONG_CODE_OPEN.format(number)}{html}{_LONG_CODE_CLOSE}"
+            return f"{_LONG_CODE_OPEN}{number}-->{html}{_LONG_CODE_CLOSE}"
         if token is context.preview_fence:
             body = escape(token.content, quote=False)
         else:

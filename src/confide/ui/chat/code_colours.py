@@ -12,7 +12,7 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -34,7 +34,6 @@ class _Job:
     # shown, when Qt dropped the code's first newline.
     position: int
     code_start: int  # where the code's first shown character is in the document
-    formats: dict[TokenStyle, QTextCharFormat] = field(default_factory=dict)
 
 
 class CodeColourer(QObject):
@@ -51,6 +50,8 @@ class CodeColourer(QObject):
         super().__init__(parent)
         self._slice_s = slice_s
         self._jobs: deque[_Job] = deque()
+        # One format per style, shared by every block (a style is a light or dark one).
+        self._formats: dict[TokenStyle, QTextCharFormat] = {}
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -108,27 +109,26 @@ class CodeColourer(QObject):
                         continue
                     cursor.setPosition(max(start, job.code_start))
                     cursor.setPosition(job.position, QTextCursor.MoveMode.KeepAnchor)
-                    cursor.mergeCharFormat(_char_format(job, style))
+                    cursor.mergeCharFormat(self._char_format(style))
                 if len(batch) < _RUNS_PER_CHECK:
                     return True
             return False
         finally:
             cursor.endEditBlock()
 
-
-def _char_format(job: _Job, style: TokenStyle) -> QTextCharFormat:
-    char_format = job.formats.get(style)
-    if char_format is None:
-        char_format = QTextCharFormat()
-        if style.colour:
-            char_format.setForeground(QColor(style.colour))
-        if style.background:
-            char_format.setBackground(QColor(style.background))
-        if style.bold:
-            char_format.setFontWeight(QFont.Weight.Bold)
-        if style.italic:
-            char_format.setFontItalic(True)
-        if style.underline:
-            char_format.setFontUnderline(True)
-        job.formats[style] = char_format
-    return char_format
+    def _char_format(self, style: TokenStyle) -> QTextCharFormat:
+        char_format = self._formats.get(style)
+        if char_format is None:
+            char_format = QTextCharFormat()
+            if style.colour:
+                char_format.setForeground(QColor(style.colour))
+            if style.background:
+                char_format.setBackground(QColor(style.background))
+            if style.bold:
+                char_format.setFontWeight(QFont.Weight.Bold)
+            if style.italic:
+                char_format.setFontItalic(True)
+            if style.underline:
+                char_format.setFontUnderline(True)
+            self._formats[style] = char_format
+        return char_format
