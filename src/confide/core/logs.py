@@ -26,4 +26,7 @@ def configure_logging(log_file: Path, level: int = logging.INFO) -> logging.Hand
     # httpx logs every request URL at INFO; useful, but only at DEBUG level here.
     logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
     logging.getLogger("httpcore").setLevel(max(level, logging.WARNING))
+    # markdown-it logs every block rule it tries: thousands of lines per answer at DEBUG,
+    # which would rotate Confide's own lines out of the file.
+    logging.getLogger("markdown_it").setLevel(max(level, logging.INFO))
     return handler
