@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF
-from PySide6.QtGui import QColor, QImage, QPalette
-from PySide6.QtWidgets import QStyleOptionViewItem
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette
+from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
 from confide.core.async_loop import LoopThread
@@ -112,6 +112,34 @@ def row_layout(page: ChatPage, row: int) -> tuple[QStyleOptionViewItem, Any, Any
     entry = page.transcript.entries()[row]
     assert docs is not None
     return option, docs, page.delegate._geometry(option, entry, docs), entry
+
+
+class _RecordingPainter(QPainter):
+    """Paints as usual, and keeps the lines of text drawn outside documents."""
+
+    def __init__(self, device: QImage) -> None:
+        super().__init__(device)
+        self.texts: list[str] = []
+
+    def drawText(self, *args: Any) -> None:
+        self.texts.extend(arg for arg in args if isinstance(arg, str))
+        super().drawText(*args)
+
+
+def painted_words(page: ChatPage, row: int) -> list[str]:
+    """The lines the transcript paints around a message's text, as the user sees them: the
+    model's name, the "Thinking" toggle, the footer (figures, Stopped…), "‹ 2/3 ›" and the
+    actions (shown on a selected row, so the row is painted selected)."""
+    index = page.transcript.index(row)
+    option = QStyleOptionViewItem()
+    page.view.initViewItemOption(option)
+    option.rect = page.view.visualRect(index)
+    option.state |= QStyle.StateFlag.State_Selected
+    image = QImage(page.view.viewport().size(), QImage.Format.Format_ARGB32_Premultiplied)
+    painter = _RecordingPainter(image)
+    page.delegate.paint(painter, option, index)
+    painter.end()
+    return painter.texts
 
 
 def find_anchor(page: ChatPage, row: int, wanted: str) -> QPoint:

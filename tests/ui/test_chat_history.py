@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry
 from confide.ui.main_window import MainWindow
 from tests.fake_ollama.server import FakeOllama
 from tests.keyring_double import FAST_SCRYPT
-from tests.ui.conftest import WindowFactory
+from tests.ui.conftest import WindowFactory, painted_words
 from tests.ui.test_main_window import (
     connected,
     last_answer,
@@ -151,6 +152,12 @@ def test_stop_is_stored_as_stopped_with_what_was_shown(
     assert content.startswith("word0")
 
 
+def versions_shown(window: MainWindow) -> list[str]:
+    """The "‹ 2/3 ›" under the answer, as painted."""
+    words = painted_words(window.chat, 1)
+    return [word for word in words if word in ("‹", "›") or re.fullmatch(r"\d+/\d+", word)]
+
+
 def test_regenerate_keeps_the_old_answer_as_a_version(
     qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama, qtmodeltester: object
 ) -> None:
@@ -170,12 +177,14 @@ def test_regenerate_keeps_the_old_answer_as_a_version(
     )
     answer = last_answer(window)
     assert (answer.sibling_position, len(answer.siblings)) == (2, 2)
+    assert versions_shown(window) == ["‹", "2/2", "›"]
     # Both requests asked the same question, without the first answer in the history.
     assert chat_bodies(fake_ollama) == [[("user", "Summarise the contract")]] * 2
 
     click_action(qtbot, window, 1, MessageAction.PREVIOUS)
     qtbot.waitUntil(lambda: last_answer(window).content == "First version.", timeout=3000)
     assert last_answer(window).sibling_position == 1
+    assert versions_shown(window) == ["‹", "1/2", "›"]
     qtbot.waitUntil(
         lambda: stored_branch(window)[-1][1] == "First version.", timeout=3000
     )  # the choice is remembered
@@ -374,6 +383,7 @@ def test_a_search_result_on_an_older_version_opens_that_version(
     qtbot.waitUntil(lambda: last_answer(window).content == "old answer", timeout=5000)
     assert window.chat.view.currentIndex().row() == 1
     assert last_answer(window).sibling_position == 1
+    assert versions_shown(window) == ["‹", "1/2", "›"]
 
 
 def test_unsaved_question_returns_to_the_composer(

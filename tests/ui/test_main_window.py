@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from confide.core.async_loop import LoopThread
@@ -27,7 +29,7 @@ from tests.core.ollama.test_client import tags_reply
 from tests.fake_ollama.fixtures import LoopbackEndpoint
 from tests.fake_ollama.http11 import Connection, LoopbackHTTPServer, Request
 from tests.fake_ollama.server import FakeOllama
-from tests.ui.conftest import WindowFactory
+from tests.ui.conftest import WindowFactory, painted_words, row_layout
 
 
 def connected(qtbot: QtBot, window: MainWindow) -> None:
@@ -49,10 +51,15 @@ def last_answer(window: MainWindow) -> TranscriptEntry:
 
 
 def long_answer_under_way(
-    qtbot: QtBot, make_window: WindowFactory, fake: FakeOllama, *, token_rate: float
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    fake: FakeOllama,
+    *,
+    token_rate: float,
+    reply: str = " ".join(f"word{i}" for i in range(500)),
 ) -> MainWindow:
     """A window answering at ``token_rate`` with a long reply, its first words on screen."""
-    fake.script(reply=" ".join(f"word{i}" for i in range(500)), token_rate=token_rate)
+    fake.script(reply=reply, token_rate=token_rate)
     window = make_window(fake.host_port)
     connected(qtbot, window)
     type_and_send(qtbot, window, "Write a lot")
@@ -97,10 +104,40 @@ def test_type_enter_and_the_answer_streams_in(
     )
     assert last_answer(window).content == reply
     assert len(seen_lengths) > 2
-    assert last_answer(window).metrics is not None
+    # Under the answer: how long it was, how fast it came and how long it took.
+    metrics = last_answer(window).metrics
+    assert metrics is not None and metrics.eval_count > 0
+    figures = rf"{metrics.eval_count} tokens · \d+\.\d tokens/s · \d+\.\d s"
+    footer = painted_words(window.chat, 1)
+    assert any(re.fullmatch(figures, line) for line in footer), footer
     assert window.chat.composer.send_button.isVisible()
     sent = fake_ollama.last_request("/api/chat")
     assert sent is not None and sent.json["model"] == "llama3.2:latest"
+
+
+def test_a_thinking_model_shows_its_reasoning_then_folds_it_with_the_time_it_took(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(
+        "qwen3:latest",
+        thinking="The notice clause says thirty days, counted from service. " * 6,
+        reply="Thirty days from the day after service.",
+        token_rate=80,
+    )
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    picker = window.chat.model_picker
+    picker.setCurrentIndex(picker.findData("qwen3:latest"))
+    type_and_send(qtbot, window, "How long is the notice?")
+    # Reasoning arrives first: shown open, under a "Thinking…" toggle.
+    qtbot.waitUntil(lambda: len(last_answer(window).thinking) > 40, timeout=5000)
+    assert not last_answer(window).content
+    assert "▾ Thinking…" in painted_words(window.chat, 1)
+    assert row_layout(window.chat, 1)[1].thinking is not None  # the reasoning is on screen
+    # The answer starts: the reasoning folds away, and says how long it took.
+    qtbot.waitUntil(lambda: last_answer(window).status is EntryStatus.COMPLETE, timeout=10000)
+    assert any(re.fullmatch(r"▸ Thought for \d+ s", w) for w in painted_words(window.chat, 1))
+    assert row_layout(window.chat, 1)[1].thinking is None
 
 
 def test_second_turn_sends_the_history(
@@ -138,6 +175,7 @@ def test_escape_stops_mid_answer_and_keeps_the_partial(
     qtbot.keyClick(window.chat.composer.edit, Qt.Key.Key_Escape)
     answer = last_answer(window)
     assert answer.status is EntryStatus.STOPPED
+    assert "■ Stopped by you" in painted_words(window.chat, 1)
     partial = answer.content
     assert partial.startswith("word0")
     assert fake_ollama.wait_for_cancelled(timeout=3.0)
@@ -147,6 +185,66 @@ def test_escape_stops_mid_answer_and_keeps_the_partial(
     qtbot.wait(300)
     assert last_answer(window).content == partial
     assert window.chat.composer.send_button.isVisible()
+
+
+def wheel_up(view: QAbstractItemView, notches: int) -> None:
+    """Turns the mouse wheel over ``view`` away from the user, as to read back."""
+    viewport = view.viewport()
+    at = QPointF(viewport.rect().center())
+    QApplication.sendEvent(
+        viewport,
+        QWheelEvent(
+            at,
+            QPointF(viewport.mapToGlobal(at)),
+            QPoint(),
+            QPoint(0, 120 * notches),
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase,
+            False,
+        ),
+    )
+
+
+# Hundreds of short paragraphs: an answer soon taller than the window.
+TALL_REPLY = "\n\n".join(f"Point {i}." for i in range(600))
+
+
+def test_the_view_follows_the_answer_until_the_user_scrolls_up(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    window = long_answer_under_way(
+        qtbot, make_window, fake_ollama, token_rate=200, reply=TALL_REPLY
+    )
+    view, jump = window.chat.view, window.chat.jump_button
+    bar = view.verticalScrollBar()
+
+    def at_bottom() -> bool:
+        return bar.maximum() > 0 and bar.value() >= bar.maximum() - 8
+
+    # While the answer grows past the window, the newest words stay in sight.
+    qtbot.waitUntil(lambda: bar.maximum() > 2 * view.viewport().height(), timeout=10000)
+    qtbot.waitUntil(at_bottom, timeout=2000)
+    assert not jump.isVisible()
+
+    # Scrolled up to read: the text stays where it is while the answer goes on below it.
+    wheel_up(view, 3)
+    qtbot.waitUntil(jump.isVisible, timeout=2000)
+    held, grown_from = bar.value(), bar.maximum()
+    assert held < grown_from - 8
+    qtbot.waitUntil(lambda: bar.maximum() > grown_from + view.viewport().height(), timeout=5000)
+    assert bar.value() == held
+    assert last_answer(window).status is EntryStatus.STREAMING
+
+    # "Jump to latest" goes back to the end and follows it again.
+    qtbot.mouseClick(jump, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(at_bottom, timeout=2000)
+    assert not jump.isVisible()
+    assert window.chat.composer.edit.hasFocus()
+    grown_from = bar.maximum()
+    qtbot.waitUntil(lambda: bar.maximum() > grown_from + view.viewport().height(), timeout=5000)
+    qtbot.waitUntil(at_bottom, timeout=2000)
+    assert not jump.isVisible()
 
 
 def test_stop_while_the_model_is_still_loading(
@@ -179,6 +277,9 @@ def test_error_mid_answer_keeps_the_partial_and_offers_retry(
     assert answer.status is EntryStatus.ERROR and answer.content  # partial kept
     assert "The model ran into an error" in window.chat.error_text.text()
     assert window.chat.retry_button.isVisible()
+    # The error is also written under the partial answer, where it happened.
+    footer = [line for line in painted_words(window.chat, 1) if line.startswith("⚠")]
+    assert footer and "The model ran into an error" in footer[0]
     del script
     fake_ollama.script(reply="All good now.")
     qtbot.mouseClick(window.chat.retry_button, Qt.MouseButton.LeftButton)
