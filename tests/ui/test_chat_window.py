@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import re
+import time
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
-from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtGui import QColor, QGuiApplication, QImage
 from PySide6.QtWidgets import QDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -14,10 +17,10 @@ from confide.ui.chat.conversation_list import ConversationRole
 from confide.ui.chat.transcript_model import EntryStatus
 from confide.ui.main_window import MainWindow
 from tests.fake_ollama.server import FakeOllama
-from tests.ui.conftest import WindowFactory
+from tests.ui.conftest import WindowFactory, pixels_in_colour
 from tests.ui.test_chat_history import entries, finished
 from tests.ui.test_conversation_settings import choose
-from tests.ui.test_main_window import connected, last_answer, type_and_send
+from tests.ui.test_main_window import chat_bodies, connected, last_answer, type_and_send
 
 
 def sidebar_titles(window: MainWindow) -> list[str]:
@@ -46,8 +49,9 @@ def click_conversation(qtbot: QtBot, window: MainWindow, title: str) -> None:
     )
 
 
-def png_bytes() -> bytes:
-    image = QImage(8, 8, QImage.Format.Format_RGB32)
+def png_bytes(width: int = 8, height: int = 8) -> bytes:
+    """A PNG picture, all one blue."""
+    image = QImage(width, height, QImage.Format.Format_RGB32)
     image.fill(0x3366CC)
     data = QByteArray()
     buffer = QBuffer(data)
@@ -109,6 +113,35 @@ def test_a_generated_title_replaces_the_first_words(
     )
     conversation = window.chat.session.conversation
     assert conversation is not None and conversation.title == "Notice periods in Polish labour law"
+
+
+def test_the_title_is_made_in_the_background_while_the_chat_goes_on(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(num_parallel=2)  # the daemon can answer two requests at once
+    answer = "The lease ends in March, three months after notice is served. " * 4
+    fake_ollama.script(once=True, reply=answer, token_rate=40)  # a few seconds
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    type_and_send(qtbot, window, "When does the lease end?")
+    qtbot.waitUntil(lambda: bool(entries(window)[-1].content), timeout=5000)
+    # The next request is the one asking for a title: the model takes its time over it.
+    fake_ollama.script(once=True, prompt_eval_delay=8.0, reply="Lease end date")
+    assert not finished(window) and len(fake_ollama.requests_to("/api/chat")) == 1
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    qtbot.waitUntil(lambda: len(fake_ollama.requests_to("/api/chat")) == 2, timeout=3000)
+    title_asked = time.monotonic()
+    # Until the title comes, the sidebar shows the first words; the user goes on meanwhile.
+    assert sidebar_titles(window) == ["When does the lease end?"]
+    fake_ollama.script(reply="It is 1,200 EUR.")
+    type_and_send(qtbot, window, "And the deposit?")
+    qtbot.waitUntil(
+        lambda: finished(window) and entries(window)[-1].content == "It is 1,200 EUR.",
+        timeout=6000,
+    )
+    assert time.monotonic() - title_asked < 8.0  # answered while the title was still coming
+    assert sidebar_titles(window) == ["When does the lease end?"]
+    qtbot.waitUntil(lambda: sidebar_titles(window) == ["Lease end date"], timeout=12000)
 
 
 def test_delete_from_the_sidebar_can_be_undone_then_is_final(
@@ -254,7 +287,10 @@ def test_images_go_only_to_a_vision_model_as_plain_base64(
     (encoded,) = sent["images"]
     assert not encoded.startswith("data:")
     assert base64.b64decode(encoded, validate=True) == composer_sent_bytes(window)
-    assert entries(window)[0].images  # the thumbnail is in the transcript
+    # The question shows the picture: its blue is painted in the question's row.
+    assert len(entries(window)[0].images) == 1
+    blue = QColor(0x3366CC)
+    qtbot.waitUntil(lambda: pixels_in_colour(window.chat, blue, row=0) >= 8 * 8, timeout=3000)
     assert composer.attachments() == []
 
 
@@ -291,13 +327,96 @@ def test_a_message_that_does_not_fit_warns_and_offers_a_larger_context(
     qtbot.keyClick(edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     assert len(edit.toPlainText()) == len(pasted)  # accepted whole
     qtbot.waitUntil(lambda: "Full" in window.chat.context_meter.text(), timeout=3000)
+    limit = window.chat.context_limit()
     qtbot.keyClick(edit, Qt.Key.Key_Return)
-    assert shown and "will not fit" not in shown[0]
-    assert "tokens" in shown[0]
+    # The warning gives both figures: what the turn needs and what the model reads.
+    assert len(shown) == 1
+    needed = re.search(r"need about ([\d,]+) tokens, but the model reads only ([\d,]+)\.", shown[0])
+    assert needed is not None, shown[0]
+    assert needed[2] == f"{limit:,}" and int(needed[1].replace(",", "")) > limit
     qtbot.waitUntil(lambda: finished(window), timeout=10000)
     request = fake_ollama.requests_to("/api/chat")[0].json
     assert request["options"]["num_ctx"] >= 131072 // 2
     assert request["messages"][-1]["content"] == pasted.strip()
+
+
+def test_a_full_conversation_can_go_on_in_a_new_chat_seeded_with_a_summary(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    fake_ollama: FakeOllama,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_ollama.script(reply="The lease ends in March.", once=True)
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    type_and_send(qtbot, window, "When does the lease end?")
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    summary = "We found that the lease ends in March."
+    fake_ollama.script(reply=summary)
+
+    def choose_summary(box: QMessageBox) -> int:
+        for button in box.buttons():
+            if button.text() == "New chat with a summary":
+                monkeypatch.setattr(box, "clickedButton", lambda b=button: b)
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", choose_summary)
+    draft = "Umowa najmu lokalu. " * 50_000  # far more than the model reads at once
+    QGuiApplication.clipboard().setText(draft)
+    edit = window.chat.composer.edit
+    qtbot.keyClick(edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    # A new, empty chat, with the summary ready to send above what the user had written.
+    qtbot.waitUntil(lambda: entries(window) == [], timeout=5000)
+    qtbot.waitUntil(lambda: edit.toPlainText().startswith("Summary of"), timeout=5000)
+    assert edit.toPlainText() == (
+        f"Summary of our earlier conversation:\n\n{summary}\n\n{draft.strip()}"
+    )
+    # The model summarised the conversation as it was, without the message that did not fit.
+    conversations = chat_bodies(fake_ollama)  # not the request for the first chat's title
+    assert len(conversations) == 2  # the first question, then the summary: nothing else sent
+    *earlier, request = conversations[1]
+    assert earlier == [
+        ("user", "When does the lease end?"),
+        ("assistant", "The lease ends in March."),
+    ]
+    assert request[0] == "user" and "Summarise our conversation" in request[1]
+    assert len(sidebar_titles(window)) == 1  # the first chat stays; the new one is not saved yet
+
+
+def test_a_message_that_does_not_fit_stays_in_the_box_when_not_sent(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    fake_ollama: FakeOllama,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Cancel in the warning: nothing is sent, and nothing the user wrote or attached is
+    lost."""
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    picker = window.chat.model_picker
+    picker.setCurrentIndex(picker.findData("gemma3:latest"))  # can look at pictures
+
+    def cancel(box: QMessageBox) -> int:
+        cancel_button = box.button(QMessageBox.StandardButton.Cancel)
+        monkeypatch.setattr(box, "clickedButton", lambda: cancel_button)
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", cancel)
+    composer = window.chat.composer
+    picture = tmp_path / "scan.png"
+    picture.write_bytes(png_bytes())
+    composer.attach_files([picture])
+    qtbot.waitUntil(lambda: len(composer.attachments()) == 1, timeout=5000)
+    message = "Umowa najmu lokalu.\n" * 50_000
+    QGuiApplication.clipboard().setText(message)
+    qtbot.keyClick(composer.edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(composer.edit, Qt.Key.Key_Return)
+    assert composer.edit.toPlainText() == message
+    assert [image.name for image in composer.attachments()] == ["scan.png"]
+    assert entries(window) == []
+    assert fake_ollama.requests_to("/api/chat") == []
 
 
 def test_empty_message_cannot_be_sent(
@@ -328,6 +447,28 @@ def test_a_notification_when_an_answer_finishes_in_the_background(
     model = (window.chat.current_model or "").removesuffix(":latest")
     assert window.last_notification == f"The answer from {model} is ready."
     assert "Done" not in window.last_notification  # never the words of the answer
+
+    # Turned off in the Chat menu (and remembered): the next answer comes without one.
+    window.last_notification = ""
+    window.notify_action.trigger()
+    assert not window.services.preferences.load().notify_when_answered
+    type_and_send(qtbot, window, "And again")
+    qtbot.waitUntil(lambda: finished(window) and len(entries(window)) == 4, timeout=5000)
+    assert not window.isActiveWindow()
+    assert window.last_notification == ""
+
+
+def test_no_notification_while_the_window_is_in_front(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script(reply="Done.")
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    type_and_send(qtbot, window, "Quick one")
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    assert window.last_notification == ""
 
 
 def test_window_layout_is_remembered(

@@ -418,13 +418,13 @@ class ChatPage(QWidget):
 
     def start_summary_chat(self) -> None:
         """Asks the model to summarise this conversation, then opens a new chat with the
-        summary in the composer, for the user to read before sending."""
+        summary in the composer, above what the user had written there, for them to read
+        before sending."""
         model = self.current_model
         client = self._client_provider()
         if not model or client is None:
             return
         request = summary_request(self.transcript.entries(), model, self.context_limit())
-        draft = self.composer.edit.toPlainText()
 
         async def job(_push: ProgressSink) -> str:
             parts: list[str] = []
@@ -437,6 +437,7 @@ class ChatPage(QWidget):
         self.composer.set_can_send(False, self.tr("Writing a summary…"))
 
         def done(summary: str) -> None:
+            draft = self.composer.edit.toPlainText().strip()  # as it is now, edits included
             self.new_chat()
             self._update_can_send()
             self.composer.set_text_for_edit(
@@ -489,6 +490,7 @@ class ChatPage(QWidget):
         if self.answering or not model or not (text.strip() or images):
             return
         if not self._confirm_fits(text, len(images)):
+            self.composer.keep_message()  # not sent: nothing the user wrote is lost
             return
         self.error_bar.hide()
         self._follow_tail = True
@@ -504,6 +506,8 @@ class ChatPage(QWidget):
             self._show_transcript()
             self.composer.edit.clear()
             self.composer.clear_attachments()
+        else:
+            self.composer.keep_message()
 
     def retry(self) -> None:
         """Asks again after a failed answer; the failed attempt stays as an earlier version."""

@@ -5,8 +5,10 @@ empty box to edit the last message, and estimates the draft's size for the conte
 
 Sending: ``sendRequested(text)`` fires with the stripped text; while it is being emitted,
 :meth:`Composer.attachments` still returns the message's images, and right after they are
-cleared. A message needs text, at least one image, or both. Sending waits until every image
-has finished loading and is refused while images are attached but not allowed.
+cleared, unless the receiver called :meth:`Composer.keep_message` (it did not send: the
+text and images stay in the box). A message needs text, at least one image, or both.
+Sending waits until every image has finished loading and is refused while images are
+attached but not allowed.
 """
 
 from __future__ import annotations
@@ -200,6 +202,7 @@ class Composer(QFrame):
         self.setObjectName("composer")
         self._runner = runner
         self._busy = False
+        self._keep_message = False  # set by a receiver of sendRequested that did not send
         self._can_send = True
         self._can_send_reason = ""
         self._editing = False
@@ -673,10 +676,20 @@ class Composer(QFrame):
             return
         if self._items and not self._images_allowed:
             return
-        text = self.edit.toPlainText().strip()
+        typed = self.edit.toPlainText()
+        text = typed.strip()
         if not text and not self._items:
             return
         self.edit.clear()
         self._dismiss_notice()
+        self._keep_message = False
         self.sendRequested.emit(text)
-        self.clear_attachments()
+        if self._keep_message:
+            self.set_text_for_edit(typed)
+        else:
+            self.clear_attachments()
+
+    def keep_message(self) -> None:
+        """For a receiver of ``sendRequested`` that did not send after all (the user chose
+        not to, when warned): the message stays in the box as it was, images included."""
+        self._keep_message = True
