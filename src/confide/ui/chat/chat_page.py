@@ -122,6 +122,9 @@ class ChatPage(QWidget):
         header_layout.addWidget(self.model_picker)
         self.library_button = QPushButton(self.tr("Models…"), header)
         self.library_button.setAccessibleName(self.tr("Open the model library"))
+        self.library_button.setAccessibleDescription(
+            self.tr("Browse open models, download them and manage the ones installed")
+        )
         self.library_button.clicked.connect(self.libraryRequested)
         header_layout.addWidget(self.library_button)
         self.settings_button = QPushButton(self.tr("Instructions…"), header)
@@ -167,6 +170,9 @@ class ChatPage(QWidget):
         self.jump_button = QPushButton(self.tr("↓ Jump to latest"), self.view)
         self.jump_button.setObjectName("jumpToLatest")
         self.jump_button.setAccessibleName(self.tr("Jump to the latest message"))
+        self.jump_button.setAccessibleDescription(
+            self.tr("Scrolls to the end of the conversation and follows the answer again")
+        )
         self.jump_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.jump_button.hide()
         self.jump_button.clicked.connect(self.jump_to_latest)
@@ -182,7 +188,12 @@ class ChatPage(QWidget):
         self.error_text = QLabel(self.error_bar)
         self.error_text.setWordWrap(True)
         self.retry_button = QPushButton(self.tr("Retry"), self.error_bar)
+        self.retry_button.setAccessibleDescription(
+            self.tr("Asks the model again; the failed attempt stays as an earlier version")
+        )
         self.dismiss_button = QPushButton(self.tr("Dismiss"), self.error_bar)
+        self.dismiss_button.setAccessibleName(self.tr("Dismiss the error"))
+        self.dismiss_button.setAccessibleDescription(self.tr("Hides this message"))
         error_layout = QHBoxLayout(self.error_bar)
         error_layout.setContentsMargins(16, 8, 16, 8)
         error_layout.addWidget(self.error_text, 1)

@@ -230,6 +230,9 @@ class Composer(QFrame):
         self.send_button = QPushButton(self.tr("Send"), self)
         self.send_button.setObjectName("primaryButton")
         self.send_button.setAccessibleName(self.tr("Send message"))
+        self.send_button.setAccessibleDescription(
+            self.tr("Sends your message to the model (Enter)")
+        )
         self.stop_button = QPushButton(self.tr("Stop"), self)
         self.stop_button.setObjectName("stopButton")
         self.stop_button.setAccessibleName(self.tr("Stop the answer"))
@@ -248,6 +251,9 @@ class Composer(QFrame):
         self.editing_label = QLabel(self.tr("Editing your message — Esc to cancel"))
         self.cancel_edit_button = QPushButton(self.tr("Cancel"), self.editing_bar)
         self.cancel_edit_button.setAccessibleName(self.tr("Cancel editing"))
+        self.cancel_edit_button.setAccessibleDescription(
+            self.tr("Leaves your earlier message as it was (Esc)")
+        )
         editing_layout = QHBoxLayout(self.editing_bar)
         editing_layout.setContentsMargins(0, 0, 0, 0)
         editing_layout.addWidget(self.editing_label, 1)

@@ -261,6 +261,11 @@ class ConversationSettingsDialog(QDialog):
         )
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setAccessibleName(_tr("Apply these settings"))
+        self.ok_button.setAccessibleDescription(
+            _tr("Uses these instructions and settings in this conversation")
+        )
+        cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel_button.setAccessibleDescription(_tr("Closes without changing anything"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
@@ -298,6 +303,9 @@ class ConversationSettingsDialog(QDialog):
 
         self.save_as_button = QPushButton(_tr("Sa&ve as preset…"), box)
         self.save_as_button.setAccessibleName(_tr("Save these settings as a new preset"))
+        self.save_as_button.setAccessibleDescription(
+            _tr("Keeps these instructions and settings under a name of your choice")
+        )
         self.update_button = QPushButton(_tr("&Update preset"), box)
         self.update_button.setAccessibleName(_tr("Save the changes into this preset"))
         self.rename_button = QPushButton(_tr("Rena&me…"), box)
@@ -306,6 +314,7 @@ class ConversationSettingsDialog(QDialog):
         self.delete_button.setAccessibleName(_tr("Delete this preset"))
         self.reset_button = QPushButton(_tr("Re&set"), box)
         self.reset_button.setAccessibleName(_tr("Reset to the preset's instructions and settings"))
+        self.reset_button.setAccessibleDescription(_tr("Undoes the changes made here"))
 
         self.changed_label = QLabel(_tr("Changed from the preset."), box)
         self.changed_label.setObjectName("libraryHint")
@@ -374,6 +383,9 @@ class ConversationSettingsDialog(QDialog):
         # Temperature: a slider for feel, a spin box for the exact value.
         self.temperature_default = QCheckBox(_tr("Model default"), box)
         self.temperature_default.setAccessibleName(_tr("Use the model's default temperature"))
+        self.temperature_default.setAccessibleDescription(
+            _tr("When ticked, the model answers with its own temperature")
+        )
         self.temperature_slider = QSlider(Qt.Orientation.Horizontal, box)
         self.temperature_slider.setRange(
             round(MIN_TEMPERATURE * _SLIDER_SCALE), round(MAX_TEMPERATURE * _SLIDER_SCALE)
@@ -400,6 +412,7 @@ class ConversationSettingsDialog(QDialog):
         temperature_hint.setObjectName("libraryHint")
         temperature_hint.setWordWrap(True)
         self.temperature_slider.setAccessibleDescription(temperature_hint.text())
+        self.temperature_spin.setAccessibleDescription(temperature_hint.text())
         temperature_row = QHBoxLayout()
         temperature_row.addWidget(self.temperature_slider, 1)
         temperature_row.addWidget(self.temperature_spin)
@@ -411,6 +424,9 @@ class ConversationSettingsDialog(QDialog):
         # Context length.
         self.context_default = QCheckBox(_tr("Model default"), box)
         self.context_default.setAccessibleName(_tr("Use the model's default context length"))
+        self.context_default.setAccessibleDescription(
+            _tr("When ticked, the model reads as much at once as it does by default")
+        )
         self.context_spin = ContextLengthSpinBox(box)
         known = self._model_info.context_length if self._model_info is not None else None
         maximum = max(known, MIN_NUM_CTX) if known else UNKNOWN_MAX_NUM_CTX
@@ -455,6 +471,7 @@ class ConversationSettingsDialog(QDialog):
         # Seed.
         self.seed_random = QRadioButton(_tr("&Random: a different answer each time"), box)
         self.seed_random.setAccessibleName(_tr("Random seed"))
+        self.seed_random.setAccessibleDescription(_tr("A different answer each time"))
         self.seed_fixed = QRadioButton(_tr("&Fixed number:"), box)
         self.seed_fixed.setAccessibleName(_tr("Fixed seed"))
         self.seed_group = QButtonGroup(box)
@@ -473,6 +490,7 @@ class ConversationSettingsDialog(QDialog):
         seed_hint.setObjectName("libraryHint")
         seed_hint.setWordWrap(True)
         self.seed_fixed.setAccessibleDescription(seed_hint.text())
+        self.seed_spin.setAccessibleDescription(seed_hint.text())
         seed_label = QLabel(_tr("Seed:"), box)
         fixed_row = QHBoxLayout()
         fixed_row.addWidget(self.seed_fixed)
@@ -682,8 +700,17 @@ class ConversationSettingsDialog(QDialog):
         built_in_note = _tr(
             "Built-in presets cannot be changed; save a copy with “Save as preset”."
         )
-        for button in (self.update_button, self.rename_button, self.delete_button):
-            button.setToolTip(built_in_note if preset is not None and preset.builtin else "")
+        built_in = preset is not None and preset.builtin
+        for button, description in (
+            (self.update_button, _tr("Replaces the saved preset with what is shown here")),
+            (self.rename_button, _tr("Gives this preset another name")),
+            (self.delete_button, _tr("Removes this preset from the list")),
+        ):
+            button.setToolTip(built_in_note if built_in else "")
+            # Read out instead of the tooltip, so it says why the button is disabled too.
+            button.setAccessibleDescription(
+                f"{description}. {built_in_note}" if built_in else description
+            )
 
     def _reset_to_preset(self) -> None:
         preset = self._current_preset()
