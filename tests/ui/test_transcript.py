@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint, Qt, QUrl
+import shiboken6
+from PySide6.QtCore import QObject, QPoint, Qt, QUrl
 from PySide6.QtGui import (
     QColor,
     QDesktopServices,
@@ -22,6 +25,7 @@ from confide.core.markdown import highlight_runs, palette, render_markdown
 from confide.ui.chat.chat_page import ChatPage
 from confide.ui.chat.rich_text import SafeDocument, new_document
 from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry
+from confide.ui.theme import apply_theme
 from tests.ui.conftest import find_anchor, pixels_in_colour, row_layout
 
 ANSWER = (
@@ -475,3 +479,84 @@ def test_what_arrived_is_shown_within_a_moment_even_if_nothing_more_comes(
     QApplication.processEvents()
     assert "the last words" not in shown_text(page, 1)
     qtbot.waitUntil(lambda: "the last words" in shown_text(page, 1), timeout=2000)
+
+
+@contextmanager
+def system_in_dark_mode(qtbot: QtBot, page: ChatPage) -> Iterator[None]:
+    """Switches the application palette to a dark one, as Qt does when the system's colour
+    scheme changes, and back to light afterwards."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    light = app.palette()
+    dark = QPalette(light)
+    for role, colour in (
+        (QPalette.ColorRole.Window, "#202124"),
+        (QPalette.ColorRole.Base, "#1b1c1e"),
+        (QPalette.ColorRole.Text, "#e8eaed"),
+        (QPalette.ColorRole.WindowText, "#e8eaed"),
+    ):
+        dark.setColor(role, QColor(colour))
+    app.setPalette(dark)
+    try:
+        qtbot.waitUntil(lambda: page.transcript.render_options.dark, timeout=2000)
+        yield
+    finally:
+        app.setPalette(light)
+    qtbot.waitUntil(lambda: not page.transcript.render_options.dark, timeout=2000)
+
+
+CODE_BOXES = {dark: QColor(palette(dark).code_background) for dark in (False, True)}
+
+
+@pytest.mark.parametrize("length", ["short", "long"])  # a long block is a document of its own
+def test_code_follows_the_system_switching_to_dark_and_back(
+    qtbot: QtBot, page: ChatPage, length: str
+) -> None:
+    show_answer(qtbot, page, ANSWER if length == "short" else f"```python\n{LONG_PYTHON}```\n")
+    assert pixels_in_colour(page, CODE_BOXES[False], row=1) > 0
+    with system_in_dark_mode(qtbot, page):
+        qtbot.waitUntil(lambda: pixels_in_colour(page, CODE_BOXES[True], row=1) > 0, timeout=2000)
+        assert pixels_in_colour(page, CODE_BOXES[False], row=1) == 0
+    qtbot.waitUntil(lambda: pixels_in_colour(page, CODE_BOXES[False], row=1) > 0, timeout=2000)
+    assert pixels_in_colour(page, CODE_BOXES[True], row=1) == 0
+
+
+def test_an_answer_streaming_when_the_system_turns_dark_ends_dark(
+    qtbot: QtBot, page: ChatPage
+) -> None:
+    start_streaming(page)
+    page.transcript.extend_last("First:\n\n```python\nprint(1)\n```\n\n")
+    QApplication.processEvents()
+    with system_in_dark_mode(qtbot, page):
+        page.transcript.extend_last("Then:\n\n```python\nprint(2)\n```\n")
+        page.transcript.update_last(status=EntryStatus.COMPLETE)
+        entry = page.transcript.entries()[1]
+        assert page.transcript.rendered(entry) == render_markdown(entry.content, dark=True)
+        assert pixels_in_colour(page, CODE_BOXES[False], row=1) == 0
+        assert pixels_in_colour(page, CODE_BOXES[True], row=1) > 0
+
+
+@pytest.fixture
+def app_style_sheet(qapp: QApplication) -> Iterator[QApplication]:
+    """The app's own look (Fusion and Confide's style sheet), as app.main() sets it up."""
+    style, sheet, app_palette = qapp.style().name(), qapp.styleSheet(), qapp.palette()
+    apply_theme(qapp)
+    yield qapp
+    for follower in qapp.findChildren(QObject):
+        if type(follower).__name__ == "_StyleSheetFollowsPalette":
+            shiboken6.delete(follower)  # now, so that restoring the palette cannot wake it
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(app_palette)
+    qapp.setStyle(style)
+
+
+def test_with_the_apps_style_sheet_the_whole_window_follows_the_system_to_dark(
+    qtbot: QtBot, app_style_sheet: QApplication, page: ChatPage
+) -> None:
+    # The style sheet gives the widgets it styles palettes of their own, fixed when it is
+    # applied (the page is made after it, as in the app): they must still turn dark.
+    show_answer(qtbot, page, ANSWER)
+    with system_in_dark_mode(qtbot, page):
+        base = page.view.palette().color(QPalette.ColorRole.Base)
+        assert base.lightness() < 128
+        qtbot.waitUntil(lambda: pixels_in_colour(page, CODE_BOXES[True], row=1) > 0)

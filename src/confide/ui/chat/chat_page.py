@@ -153,11 +153,17 @@ class ChatPage(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setFrameShape(QFrame.Shape.NoFrame)
         self.view.setAccessibleName(self.tr("Conversation"))
+        self.view.setAccessibleDescription(
+            self.tr(
+                "The messages of this conversation. The arrow keys move from message to "
+                "message; the menu key lists what can be done with the chosen one."
+            )
+        )
         self.view.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.view.setMouseTracking(True)
         self.delegate.linkActivated.connect(self.open_link)
         self.delegate.codeCopyRequested.connect(self._copy_code)
-        self.transcript.set_dark(self.palette().color(QPalette.ColorRole.Base).lightness() < 128)
+        self._follow_theme()
 
         self.welcome = QLabel(self)
         self.welcome.setObjectName("welcome")
@@ -566,6 +572,22 @@ class ChatPage(QWidget):
             self._place_jump_button()
             self.jump_button.raise_()
         self.jump_button.setVisible(show)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "transcript"):
+            self._follow_theme()
+
+    def _follow_theme(self) -> None:
+        """Light or dark, as the system is now. Plain text takes its colours from the palette
+        when drawn; code colours and boxes are part of the rendered answers, which are laid
+        out again."""
+        dark = self.palette().color(QPalette.ColorRole.Base).lightness() < 128
+        if dark == self.transcript.render_options.dark:
+            return
+        self.delegate.forget_layouts()
+        self.transcript.set_dark(dark)
+        self.view.viewport().update()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.view and event.type() == QEvent.Type.Resize:

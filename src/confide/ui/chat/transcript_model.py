@@ -99,7 +99,7 @@ class TranscriptModel(QAbstractListModel):
         return max(1, self._window // 3)
 
     def set_dark(self, dark: bool) -> None:
-        """Code highlighting follows the theme; finished answers are rendered again lazily."""
+        """Code highlighting follows the theme; answers are rendered again lazily."""
         if dark == self.render_options.dark:
             return
         self.render_options = RenderOptions(
@@ -108,9 +108,10 @@ class TranscriptModel(QAbstractListModel):
             image_label=self.render_options.image_label,
         )
         for entry in self._entries:
-            if entry.markdown is None:
-                entry.rendered = None
-                entry.revision += 1
+            # An answer still streaming starts its renderer again with its next words.
+            entry.markdown = None
+            entry.rendered = None
+            entry.revision += 1
         if self.rowCount():
             self.dataChanged.emit(self.index(0), self.index(self.rowCount() - 1))
 
