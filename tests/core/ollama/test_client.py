@@ -116,8 +116,8 @@ def test_listing_with_info_waits_for_every_request_when_one_finds_the_daemon_gon
             conn.drop()
             return
         time.sleep(0.4)
+        answered.append(model)  # before the answer goes out: the client may read it at once
         conn.send_response(404, {"Content-Type": "application/json"}, b'{"error":"gone"}')
-        answered.append(model)
 
     server = LoopbackHTTPServer(handle)
     server.start()
