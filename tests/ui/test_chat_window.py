@@ -14,11 +14,12 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from confide.ui.chat.conversation_list import ConversationRole
+from confide.ui.chat.message_delegate import MessageAction
 from confide.ui.chat.transcript_model import EntryStatus
 from confide.ui.main_window import MainWindow
 from tests.fake_ollama.server import FakeOllama
 from tests.ui.conftest import WindowFactory, pixels_in_colour
-from tests.ui.test_chat_history import entries, finished
+from tests.ui.test_chat_history import click_action, entries, finished
 from tests.ui.test_conversation_settings import choose
 from tests.ui.test_main_window import chat_bodies, connected, last_answer, type_and_send
 
@@ -417,6 +418,37 @@ def test_a_message_that_does_not_fit_stays_in_the_box_when_not_sent(
     assert [image.name for image in composer.attachments()] == ["scan.png"]
     assert entries(window) == []
     assert fake_ollama.requests_to("/api/chat") == []
+
+
+def test_a_model_counts_as_used_when_it_is_asked_not_when_send_is_pressed(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    fake_ollama: FakeOllama,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The library's "last used" follows what really went to the model."""
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    model = window.chat.current_model
+    assert model
+    usage = window.models.usage
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: 0)  # the warning is closed: not sent
+    composer = window.chat.composer
+    QGuiApplication.clipboard().setText("Umowa najmu lokalu.\n" * 50_000)
+    qtbot.keyClick(composer.edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(composer.edit, Qt.Key.Key_Return)
+    qtbot.wait(300)  # recording takes a few milliseconds when it happens
+    assert fake_ollama.requests_to("/api/chat") == []
+    assert usage.get(model).last_used is None
+
+    composer.edit.clear()
+    type_and_send(qtbot, window, "Hello")
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    qtbot.waitUntil(lambda: usage.get(model).last_used is not None, timeout=3000)
+    first_use = usage.get(model).last_used
+    time.sleep(0.01)  # the clock moves on: the next use has a later time
+    click_action(qtbot, window, 1, MessageAction.REGENERATE)  # asks the model again
+    qtbot.waitUntil(lambda: usage.get(model).last_used != first_use, timeout=3000)
 
 
 def test_empty_message_cannot_be_sent(

@@ -145,9 +145,9 @@ class MainWindow(QMainWindow):
         self.models.installedChanged.connect(self.chat.refresh_models)
         self.models.useRequested.connect(self.use_model)
         self.chat.libraryRequested.connect(lambda: self.models.open_library(self))
-        self.chat.composer.sendRequested.connect(
-            lambda _text: self.models.note_used(self.chat.current_model)
-        )
+        # When an answer starts, not when Send is pressed: a message the user then chose not
+        # to send did not use the model, and Regenerate or Retry did.
+        self.chat.answerStarted.connect(self.models.note_used)
 
         self.status_indicator = StatusIndicator(self)
         self.statusBar().addPermanentWidget(self.status_indicator)

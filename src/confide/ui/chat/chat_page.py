@@ -80,6 +80,7 @@ class ChatPage(QWidget):
     daemonTrouble = Signal()  # a request failed in a way that suggests the daemon went away
     libraryRequested = Signal()  # "Models…" in the header: open the model library
     conversationSaved = Signal(object)  # Conversation created, renamed (titled) or touched
+    answerStarted = Signal(str)  # the model asked to answer: a message really went out
     answerReady = Signal(str)  # the model that just finished answering
 
     def __init__(
@@ -247,6 +248,7 @@ class ChatPage(QWidget):
         find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         find.activated.connect(self.find_bar.open)
         self.session.answerFinished.connect(self._on_answer_finished)
+        self.session.answerStarted.connect(self.answerStarted)
         self.session.conversationSaved.connect(self.conversationSaved)
         self.titles.titled.connect(self._on_titled)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)

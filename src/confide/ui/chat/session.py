@@ -150,6 +150,7 @@ class ChatSession(QObject):
     conversationChanged = Signal(object)  # Conversation | None: a different one is shown
     conversationSaved = Signal(object)  # Conversation: created, renamed or touched
     busyChanged = Signal(bool)  # an answer started / ended
+    answerStarted = Signal(str)  # the model asked to answer (send, retry, regenerate…)
     answerFinished = Signal(object)  # TranscriptEntry, complete
     answerFailed = Signal(object)  # the exception (OllamaError, StoreError…)
     storeFailed = Signal(object)  # StoreError from any other store call
@@ -621,6 +622,7 @@ class ChatSession(QObject):
         handle.failed.connect(lambda error, h=handle: self._on_failed(h, error))
         self._answer = handle
         self.busyChanged.emit(True)
+        self.answerStarted.emit(model)
         log.info("chat request started (model %s, %d messages)", model, len(request.messages))
         return True
 
