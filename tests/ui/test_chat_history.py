@@ -256,12 +256,9 @@ def test_up_arrow_in_an_empty_composer_edits_the_last_question(
     assert edit.toPlainText() == ""
 
 
-def test_continue_a_stopped_answer(
-    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
-) -> None:
+def stopped_answer(qtbot: QtBot, window: MainWindow, fake_ollama: FakeOllama) -> str:
+    """Asks, stops the answer after a few words, and returns them as stored."""
     fake_ollama.script(reply=" ".join(f"w{i}" for i in range(300)), token_rate=40, once=True)
-    window = make_window(fake_ollama.host_port)
-    connected(qtbot, window)
     type_and_send(qtbot, window, "Count")
     qtbot.waitUntil(lambda: len(last_answer(window).content) > 10, timeout=5000)
     window.chat.stop()
@@ -269,6 +266,15 @@ def test_continue_a_stopped_answer(
     qtbot.waitUntil(lambda: last_answer(window).message_id is not None, timeout=3000)
     partial = stored_branch(window)[1][1]
     qtbot.waitUntil(lambda: last_answer(window).content == partial, timeout=3000)
+    return partial
+
+
+def test_continue_a_stopped_answer(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    partial = stopped_answer(qtbot, window, fake_ollama)
 
     fake_ollama.script(reply=" and the rest.")
     click_action(qtbot, window, 1, MessageAction.CONTINUE)
@@ -277,6 +283,51 @@ def test_continue_a_stopped_answer(
     assert last_answer(window).status is EntryStatus.COMPLETE
     # The model was shown its own unfinished answer as the last message, to carry on from.
     assert chat_bodies(fake_ollama)[-1] == [("user", "Count"), ("assistant", partial)]
+    # One answer that grew: the stopped beginning is not kept as an earlier version, on
+    # screen or on disk.
+    assert versions_shown(window) == []
+    grown = [("user", "Count", "complete"), ("assistant", partial + " and the rest.", "complete")]
+    qtbot.waitUntil(lambda: stored_everything(window) == grown, timeout=3000)
+
+
+def test_a_continuation_that_fails_leaves_the_stopped_answer_to_continue_later(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    partial = stopped_answer(qtbot, window, fake_ollama)
+    fake_ollama.script(runner_died=True, once=True)
+    click_action(qtbot, window, 1, MessageAction.CONTINUE)
+    qtbot.waitUntil(lambda: last_answer(window).status is EntryStatus.ERROR, timeout=5000)
+    qtbot.waitUntil(lambda: versions_shown(window) == ["‹", "2/2", "›"], timeout=3000)
+
+    click_action(qtbot, window, 1, MessageAction.PREVIOUS)
+    qtbot.waitUntil(lambda: last_answer(window).status is EntryStatus.STOPPED, timeout=3000)
+    assert last_answer(window).content == partial
+    fake_ollama.script(reply=" and the rest.")
+    click_action(qtbot, window, 1, MessageAction.CONTINUE)
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    assert last_answer(window).content == partial + " and the rest."
+
+
+def test_continuing_an_answer_that_has_replies_keeps_them_as_another_version(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    partial = stopped_answer(qtbot, window, fake_ollama)
+    fake_ollama.script(reply="Sure.", once=True)
+    type_and_send(qtbot, window, "Go on from w3 instead")
+    qtbot.waitUntil(lambda: finished(window) and len(entries(window)) == 4, timeout=5000)
+
+    fake_ollama.script(reply=" and the rest.")
+    click_action(qtbot, window, 1, MessageAction.CONTINUE)
+    qtbot.waitUntil(lambda: finished(window) and len(entries(window)) == 2, timeout=5000)
+    assert last_answer(window).content == partial + " and the rest."
+    assert versions_shown(window) == ["‹", "2/2", "›"]
+    click_action(qtbot, window, 1, MessageAction.PREVIOUS)  # the earlier branch, whole
+    qtbot.waitUntil(lambda: len(entries(window)) == 4, timeout=3000)
+    assert [e.content for e in entries(window)][1:] == [partial, "Go on from w3 instead", "Sure."]
 
 
 def test_delete_a_message_erases_it_and_its_replies(

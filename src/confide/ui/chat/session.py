@@ -65,6 +65,9 @@ _STATUS = {
     MessageStatus.STREAMING: EntryStatus.STREAMING,
 }
 _SENDABLE = (EntryStatus.COMPLETE, EntryStatus.STOPPED, EntryStatus.INTERRUPTED)
+# A continued answer that ended like this replaces the stopped one; one that failed does not,
+# so that the stopped one can still be continued once the problem is solved.
+_REPLACES_WHAT_IT_CONTINUED = (EntryStatus.COMPLETE, EntryStatus.STOPPED)
 
 
 # -- events from a running answer (merged by the task runner, ~30 deliveries a second) -------
@@ -178,6 +181,7 @@ class ChatSession(QObject):
         self._answer: TaskHandle | None = None
         self._answer_entry: TranscriptEntry | None = None
         self._answer_stop = _StopMark()
+        self._answer_replaces: str | None = None  # a stopped answer being continued
         self._loading: TaskHandle | None = None
         self._generation = 0  # bumped whenever another conversation is shown
 
@@ -441,7 +445,12 @@ class ChatSession(QObject):
     def continue_answer(
         self, entry: TranscriptEntry, model: str, info: ModelInfo | None = None
     ) -> bool:
-        """Lets the model carry on from where a stopped or interrupted answer ended."""
+        """Lets the model carry on from where a stopped or interrupted answer ended.
+
+        The answer grows in place: the continued one starts with the stopped one's words, so
+        the stopped one is deleted once the continued one is on disk, instead of staying as
+        an earlier version that is only its beginning. Unless a reply was asked after it: then
+        it stays, with its branch."""
         if self.answering or entry.role != "assistant" or self.conversation is None:
             return False
         if entry.status not in (EntryStatus.STOPPED, EntryStatus.INTERRUPTED) or not entry.content:
@@ -450,8 +459,10 @@ class ChatSession(QObject):
         if position is None or entry.parent_id is None:
             return False
         partial = entry.content
+        stopped_id = entry.message_id
+        replaces = stopped_id if stopped_id and not self.tree.children(stopped_id) else None
         self._truncate_to(position)
-        return self._ask(model, info, entry.parent_id, prefix=partial)
+        return self._ask(model, info, entry.parent_id, prefix=partial, replaces=replaces)
 
     def retry_last(self, model: str, info: ModelInfo | None = None) -> bool:
         """After a failed answer: asks again (the failed one stays, marked, as a sibling)."""
@@ -565,7 +576,15 @@ class ChatSession(QObject):
 
         return self._start_answer(model, info, save_question, question=question)
 
-    def _ask(self, model: str, info: ModelInfo | None, parent_id: str, *, prefix: str = "") -> bool:
+    def _ask(
+        self,
+        model: str,
+        info: ModelInfo | None,
+        parent_id: str,
+        *,
+        prefix: str = "",
+        replaces: str | None = None,
+    ) -> bool:
         conversation = self.conversation
         if conversation is None:
             return False
@@ -574,7 +593,7 @@ class ChatSession(QObject):
         async def nothing_to_save(_push: ProgressSink) -> tuple[str, str]:
             return conversation_id, parent_id
 
-        return self._start_answer(model, info, nothing_to_save, prefix=prefix)
+        return self._start_answer(model, info, nothing_to_save, prefix=prefix, replaces=replaces)
 
     def _start_answer(
         self,
@@ -584,6 +603,7 @@ class ChatSession(QObject):
         *,
         question: TranscriptEntry | None = None,
         prefix: str = "",
+        replaces: str | None = None,
     ) -> bool:
         client = self._client_provider()
         messages = self._history()
@@ -605,6 +625,7 @@ class ChatSession(QObject):
         self._answer_entry = answer
         gateway = self._gateway
         stop_mark = self._answer_stop = _StopMark()
+        self._answer_replaces = replaces
 
         async def job(push: ProgressSink) -> Message:
             if info is not None:
@@ -613,7 +634,15 @@ class ChatSession(QObject):
                 raise OllamaError(OllamaErrorKind.NOT_RUNNING, "no client for the endpoint")
             conversation_id, parent_id = await before(push)
             return await _stream_answer(
-                gateway, client, request, conversation_id, parent_id, push, prefix, stop_mark
+                gateway,
+                client,
+                request,
+                conversation_id,
+                parent_id,
+                push,
+                stop_mark,
+                prefix=prefix,
+                replaces=replaces,
             )
 
         handle = self._runner.run("chat", job, merge=merge_events, interval=STREAM_INTERVAL_S)
@@ -642,7 +671,12 @@ class ChatSession(QObject):
                 entry = self._answer_entry
                 if entry is not None:
                     entry.message_id = event.message_id
-                    siblings = self.tree.children(entry.parent_id)
+                    # The continued answer stands for the stopped one it grows from.
+                    siblings = [
+                        sibling
+                        for sibling in self.tree.children(entry.parent_id)
+                        if sibling != self._answer_replaces
+                    ]
                     entry.siblings = (*siblings, event.message_id)
                     self._entries[event.message_id] = entry
                     self._transcript.entry_changed(entry)
@@ -664,6 +698,10 @@ class ChatSession(QObject):
         entry = self._answer_entry
         self._answer = None
         self._answer_entry = None
+        replaced, self._answer_replaces = self._answer_replaces, None
+        if replaced is not None and status in _REPLACES_WHAT_IT_CONTINUED:
+            self.tree.remove_subtree(replaced)  # as the store does (see _stream_answer)
+            self._entries.pop(replaced, None)
         if entry is not None and entry is self._transcript.last():
             self._transcript.update_last(status=status, **changes)
         self.busyChanged.emit(False)
@@ -734,8 +772,10 @@ async def _stream_answer(
     conversation_id: str,
     parent_id: str,
     push: ProgressSink,
-    prefix: str,
     stop_mark: _StopMark,
+    *,
+    prefix: str = "",
+    replaces: str | None = None,
 ) -> Message:
     """Streams the answer into the store: appended in memory, saved once a second, and
     finished with the right status whatever happens (Stop, an error, success).
@@ -779,6 +819,10 @@ async def _stream_answer(
         finished = gateway.submit(
             lambda _store: writer.finish(status, stats_from(metrics), error_code, shown)
         )
+        if replaces is not None and status in (MessageStatus.COMPLETE, MessageStatus.STOPPED):
+            # Only now: until the continued answer is finished on disk, a crash must find the
+            # stopped one still there. The continued one holds its words from the start.
+            gateway.submit(lambda store: store.conversations.delete_message(replaces))
     return await asyncio.wrap_future(finished)
 
 
