@@ -256,9 +256,14 @@ def test_up_arrow_in_an_empty_composer_edits_the_last_question(
     assert edit.toPlainText() == ""
 
 
-def stopped_answer(qtbot: QtBot, window: MainWindow, fake_ollama: FakeOllama) -> str:
-    """Asks, stops the answer after a few words, and returns them as stored."""
+def stopped_answer(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> tuple[MainWindow, str]:
+    """A window where a question was asked and its answer stopped after a few words; and
+    those words, as stored."""
     fake_ollama.script(reply=" ".join(f"w{i}" for i in range(300)), token_rate=40, once=True)
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
     type_and_send(qtbot, window, "Count")
     qtbot.waitUntil(lambda: len(last_answer(window).content) > 10, timeout=5000)
     window.chat.stop()
@@ -266,15 +271,13 @@ def stopped_answer(qtbot: QtBot, window: MainWindow, fake_ollama: FakeOllama) ->
     qtbot.waitUntil(lambda: last_answer(window).message_id is not None, timeout=3000)
     partial = stored_branch(window)[1][1]
     qtbot.waitUntil(lambda: last_answer(window).content == partial, timeout=3000)
-    return partial
+    return window, partial
 
 
 def test_continue_a_stopped_answer(
     qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
 ) -> None:
-    window = make_window(fake_ollama.host_port)
-    connected(qtbot, window)
-    partial = stopped_answer(qtbot, window, fake_ollama)
+    window, partial = stopped_answer(qtbot, make_window, fake_ollama)
 
     fake_ollama.script(reply=" and the rest.")
     click_action(qtbot, window, 1, MessageAction.CONTINUE)
@@ -293,9 +296,7 @@ def test_continue_a_stopped_answer(
 def test_a_continuation_that_fails_leaves_the_stopped_answer_to_continue_later(
     qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
 ) -> None:
-    window = make_window(fake_ollama.host_port)
-    connected(qtbot, window)
-    partial = stopped_answer(qtbot, window, fake_ollama)
+    window, partial = stopped_answer(qtbot, make_window, fake_ollama)
     fake_ollama.script(runner_died=True, once=True)
     click_action(qtbot, window, 1, MessageAction.CONTINUE)
     qtbot.waitUntil(lambda: last_answer(window).status is EntryStatus.ERROR, timeout=5000)
@@ -313,9 +314,7 @@ def test_a_continuation_that_fails_leaves_the_stopped_answer_to_continue_later(
 def test_continuing_an_answer_that_has_replies_keeps_them_as_another_version(
     qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
 ) -> None:
-    window = make_window(fake_ollama.host_port)
-    connected(qtbot, window)
-    partial = stopped_answer(qtbot, window, fake_ollama)
+    window, partial = stopped_answer(qtbot, make_window, fake_ollama)
     fake_ollama.script(reply="Sure.", once=True)
     type_and_send(qtbot, window, "Go on from w3 instead")
     qtbot.waitUntil(lambda: finished(window) and len(entries(window)) == 4, timeout=5000)
