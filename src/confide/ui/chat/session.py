@@ -449,8 +449,8 @@ class ChatSession(QObject):
 
         The answer grows in place: the continued one starts with the stopped one's words, so
         the stopped one is deleted once the continued one is on disk, instead of staying as
-        an earlier version that is only its beginning. Unless a reply was asked after it: then
-        it stays, with its branch."""
+        an earlier version that is only its beginning. It stays when a reply was asked after
+        it (with its branch), and when continuing fails (to be continued later)."""
         if self.answering or entry.role != "assistant" or self.conversation is None:
             return False
         if entry.status not in (EntryStatus.STOPPED, EntryStatus.INTERRUPTED) or not entry.content:
