@@ -819,7 +819,7 @@ async def _stream_answer(
         finished = gateway.submit(
             lambda _store: writer.finish(status, stats_from(metrics), error_code, shown)
         )
-        if replaces is not None and status in (MessageStatus.COMPLETE, MessageStatus.STOPPED):
+        if replaces is not None and _STATUS[status] in _REPLACES_WHAT_IT_CONTINUED:
             # Only now: until the continued answer is finished on disk, a crash must find the
             # stopped one still there. The continued one holds its words from the start.
             gateway.submit(lambda store: store.conversations.delete_message(replaces))
