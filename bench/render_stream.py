@@ -12,7 +12,8 @@ Updates arrive as the chat page receives them: coalesced, 20 a second.
 The streamed figure varies from run to run on a shared machine (small bursts of work, 20 a
 second, are at the mercy of what else runs), so the answer is streamed ``--runs`` times and
 the median ratio is reported, with every run's figure printed. ``--shape code`` or ``table``
-streams an answer that is one long block instead, the costliest kind to show as it grows.
+streams an answer that is one long block instead, the costliest kind to show as it grows;
+``listcode``, a long program inside a list item.
 Last line: one JSON object.
 
     python bench/render_stream.py [--tokens 8000] [--rate 500] [--runs 3] [--shape mixed]
@@ -213,10 +214,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="streamed runs; the median counts")
     parser.add_argument(
         "--shape",
-        choices=("mixed", "code", "table"),
+        choices=("mixed", "code", "table", "listcode"),
         default="mixed",
         help="mixed: prose, lists, tables, code (the issue's answer); code or table: one "
-        "long block, whose unfinished end is the costliest to show as it grows",
+        "long block, whose unfinished end is the costliest to show as it grows; listcode: a "
+        "long program inside a list item",
     )
     args = parser.parse_args()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -430,6 +430,66 @@ def test_a_long_code_block_in_an_opened_chat_is_coloured_after_it_is_shown(
     point = find_anchor(page, 1, "confide-copy:0")
     qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
     assert QGuiApplication.clipboard().text() == LONG_PYTHON
+
+
+def in_a_list(code: str) -> str:
+    indented = "\n".join(f"   {line}" for line in code.split("\n"))
+    return f"1. Save this:\n\n   ```python\n{indented}\n   ```\n\n2. Run it.\n"
+
+
+def in_a_quote(code: str) -> str:
+    quoted = "\n".join(f"> {line}" for line in code.split("\n"))
+    return f"> Save this:\n>\n> ```python\n{quoted}\n> ```\n>\n> Run it.\n"
+
+
+def list_document(page: ChatPage, row: int) -> SafeDocument:
+    """The document showing the list (or quote), with the long code block in its box."""
+    [document] = [
+        document
+        for document in row_layout(page, row)[1].body.documents
+        if "def rate_0(amount):" in document.toPlainText()
+    ]
+    assert document.box_colour is None and "Run it." in document.toPlainText()
+    return document
+
+
+@pytest.mark.parametrize("nest", [in_a_list, in_a_quote], ids=["list", "quote"])
+def test_a_long_code_block_inside_a_list_or_quote_is_coloured_after_it_is_shown(
+    qtbot: QtBot, page: ChatPage, nest: Callable[[str], str]
+) -> None:
+    # Coloured as the list was rendered, a 400-line program in a list item froze the window
+    # for 0.2 s: it is shown plain, in its box in the list, and coloured a piece at a time.
+    slices: list[int] = []
+    page.delegate._colourer.coloured.connect(lambda uid, _changed: slices.append(uid))
+    show_answer(qtbot, page, nest(LONG_PYTHON))
+    colour = keyword_colour(page)
+    document = list_document(page, 1)
+    qtbot.waitUntil(lambda: not page.delegate.colouring_code)
+    assert coloured_keywords(document, colour) == 90 and len(slices) > 1
+    assert pixels_in_colour(page, colour, row=1) > 0
+    QGuiApplication.clipboard().clear()
+    page.view.scrollToTop()
+    point = find_anchor(page, 1, "confide-copy:0")
+    qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert QGuiApplication.clipboard().text() == LONG_PYTHON
+
+
+def test_a_long_code_block_streamed_inside_a_list_is_coloured_once_the_list_ends(
+    qtbot: QtBot, page: ChatPage
+) -> None:
+    start_streaming(page)
+    text = in_a_list(LONG_PYTHON)
+    end_of_code = text.index("2. Run it.")
+    for start in range(0, end_of_code, 400):
+        page.transcript.extend_last(text[start : min(start + 400, end_of_code)])
+        QApplication.processEvents()
+    colour = keyword_colour(page)
+    page.transcript.extend_last(text[end_of_code:] + "\nThat is all.")
+    document = list_document(page, 1)  # the list is finished, in the body
+    assert coloured_keywords(document, colour) == 0 and page.delegate.colouring_code
+    qtbot.waitUntil(lambda: not page.delegate.colouring_code)
+    assert coloured_keywords(document, colour) == 90
+    assert "That is all." in shown_text(page, 1)
 
 
 def line_positions(document: SafeDocument) -> dict[str, tuple[float, float]]:

@@ -28,6 +28,7 @@ from confide.core.markdown.richtext import (
     CODE_BOX_PADDING,
     LONG_CODE_CHARS,
     DocumentPiece,
+    code_to_colour,
     growing_code_html,
     split_documents,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "RenderResult",
     "TokenStyle",
     "code_index_from_href",
+    "code_to_colour",
     "copy_href",
     "growing_code_html",
     "highlight_runs",

@@ -109,13 +109,17 @@ def sample_answer(chars: int = 32_000) -> str:
 
 def long_block_answer(kind: str, chars: int = 32_000) -> str:
     """An answer that is mostly one long block ("code": a program, "table": a table of many
-    rows), the case where re-rendering the unfinished block grows with its square."""
-    if kind == "code":
+    rows, "listcode": a program inside a list item), the case where re-rendering the
+    unfinished block grows with its square."""
+    if kind in ("code", "listcode"):
         lines = [
             f"def step_{i}(value: int) -> int:\n    return value * {i} + {i % 7}  # step {i}"
             for i in range(chars // 70 + 1)
         ]
         block = "```python\n" + "\n".join(lines) + "\n```"
+        if kind == "listcode":
+            indented = "\n".join(f"   {line}" if line else "" for line in block.split("\n"))
+            block = f"1. Save this as `steps.py`:\n\n{indented}\n\n2. Run it."
     elif kind == "table":
         rows = [
             f"| {i} | clause {i % 40}.{i % 9} | {i * 3} days | notice served in writing |"

@@ -28,15 +28,18 @@ _ALLOWED_HREF = re.compile(r"(?:https?|mailto):", re.IGNORECASE)
 _ALIGN = re.compile(r"text-align:\s*(left|center|right)")
 _MATH_STYLE = "font-family:serif; font-style:italic"
 CODE_BOX_PADDING = 6  # around a code block's text, in pixels; twice that above its code
-# A top-level code block this long (in characters) is a document of its own, shown plain at
-# first and coloured a piece at a time by the UI: highlighting and laying out 30,000
-# characters at once froze the window for a third of a second. Below this it costs < ~25 ms.
+# A code block this long (in characters) is shown plain at first and coloured a piece at a
+# time by the UI: highlighting and laying out 30,000 characters at once froze the window for
+# a third of a second. Below this it costs < ~25 ms. At the top level it is also a document
+# of its own; inside a list or a quote it stays in its box there, marked for colouring.
 LONG_CODE_CHARS = 3000
 _LONG_CODE_OPEN = "<!--confide-code:"  # then the block's number and "-->"
 _LONG_CODE_CLOSE = "<!--/confide-code-->\n"
 _LONG_CODE_MARK = re.compile(
     re.escape(_LONG_CODE_OPEN) + r"(\d+)-->(.*?)" + re.escape(_LONG_CODE_CLOSE), re.DOTALL
 )
+_COLOUR_LATER = "<!--confide-colour:"  # then the block's number and "-->", before its box
+_COLOUR_LATER_MARK = re.compile(re.escape(_COLOUR_LATER) + r"(\d+)-->")
 
 
 @dataclass
@@ -97,16 +100,22 @@ class QtRichTextRenderer(RendererHTML):
         number = context.code_offset + len(context.code_blocks)
         block = CodeBlock(number, language, code)
         context.code_blocks.append(block)
-        if context.separate_long_code and token.level == 0 and len(code) >= LONG_CODE_CHARS:
+        long = len(code) >= LONG_CODE_CHARS
+        if long and context.separate_long_code and token.level == 0:
             html = growing_code_html(block, context.options)
             return f"{_LONG_CODE_OPEN}{number}-->{html}{_LONG_CODE_CLOSE}"
+        mark = ""
         if token is context.preview_fence:
             body = escape(token.content, quote=False)
+        elif long:
+            body = escape(token.content, quote=False)
+            mark = f"{_COLOUR_LATER}{number}-->"
         else:
             body = highlight_code(code, language, context.options.dark)
         # A one-column table gives the block a background and padding, which a bare <pre>
         # does not get in QTextDocument; its first row holds the Copy link.
         return (
+            f"{mark}"
             f'<table width="100%" border="0" cellspacing="0" cellpadding="{CODE_BOX_PADDING}" '
             f'bgcolor="{colours.code_background}">'
             f'<tr><td align="right">{_code_header(block, context.options, colours)}</td></tr>'
@@ -225,6 +234,12 @@ def split_documents(html: str) -> list[DocumentPiece]:
     if start < len(html):
         pieces.append(DocumentPiece(html[start:], -1, len(html)))
     return pieces
+
+
+def code_to_colour(html: str) -> list[int]:
+    """The long code blocks that ``html`` shows plain in their boxes, for the UI to colour a
+    piece at a time (those inside a list or quote; see ``LONG_CODE_CHARS``)."""
+    return [int(number) for number in _COLOUR_LATER_MARK.findall(html)]
 
 
 def _code_header(block: CodeBlock, options: RenderOptions, colours: Palette) -> str:

@@ -18,6 +18,7 @@ from PySide6.QtGui import (
 from confide.core.markdown import (
     CODE_BOX_PADDING,
     CodeBlock,
+    code_to_colour,
     growing_code_html,
     palette,
     split_documents,
@@ -164,8 +165,9 @@ class DocumentStack:
     small document, laid out once: Qt's layout work stays proportional to what is new.
     (Appending HTML into a single QTextDocument merges or splits blocks unpredictably, and
     re-importing the whole answer at the end stalls the window for a long answer.)
-    A long code block is a document of its own (``split_documents``), shown plain; the
-    documents made for them by the last ``update`` are in ``new_code``, for colouring.
+    A long code block is a document of its own (``split_documents``), shown plain; inside a
+    list or quote it is shown plain in its box. The documents made for them by the last
+    ``update`` are in ``new_code``, with the block's number, for colouring.
     """
 
     def __init__(self, font: QFont, width: float, gap: float, options: RenderOptions) -> None:
@@ -201,6 +203,7 @@ class DocumentStack:
             number = piece.code_number
             if number < 0:
                 document = self._new_document(piece.html)
+                self.new_code.extend((document, inner) for inner in code_to_colour(piece.html))
             else:
                 document = self._new_code_document(piece.html, number, growing, codes)
             self.documents.append(document)
