@@ -7,7 +7,9 @@ out the Qt documents that show it, and colouring long code blocks a piece at a t
 they are shown: the work that grows with the answer (see RenderMeter). A run ends once the
 last code block is coloured, so that stalls while colouring count too.
 Also printed, for information: the GUI thread's whole CPU, including the model and view
-telling each other of each change and painting the window ~30 times a second.
+telling each other of each change and painting the window ~30 times a second; and how much
+more one small render costs when it comes after a pause of one delivery interval than back to
+back (the machine's share of the streamed figure: each delivery wakes a cold processor).
 Updates arrive as the chat page receives them: coalesced, 20 a second.
 The streamed figure varies from run to run on a shared machine (small bursts of work, 20 a
 second, are at the mercy of what else runs), so the answer is streamed ``--runs`` times and
@@ -37,12 +39,13 @@ from PySide6.QtCore import QElapsedTimer, QEvent, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from confide.core.async_loop import LoopThread
-from confide.core.markdown import IncrementalMarkdown, sample_answer
+from confide.core.markdown import IncrementalMarkdown, render_markdown, sample_answer
 from confide.core.markdown.bench import long_block_answer
 from confide.core.settings import PreferencesStore
 from confide.ui.chat.chat_page import ChatPage
 from confide.ui.chat.code_colours import CodeColourer
 from confide.ui.chat.message_delegate import MessageDelegate
+from confide.ui.chat.rich_text import new_document
 from confide.ui.chat.session import STREAM_INTERVAL_S
 from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry, TranscriptModel
 from confide.ui.store_gateway import StoreGateway
@@ -196,6 +199,29 @@ def idle_cost(seconds: float) -> float:
     return time.thread_time() - started
 
 
+def wake_up_cost(page: ChatPage, samples: int = 40) -> float:
+    """How much more the same small render costs when it is the first work after a pause
+    of one delivery interval (caches gone cold, the processor slowed down) than when it runs
+    back to back: the machine's share of the streamed ratio, for information."""
+    text = sample_answer(2000)[:600]  # a paragraph and a list: one delivery's render
+    font, width = page.font(), 600.0
+
+    def one() -> float:
+        started = time.thread_time()
+        document = new_document(font, width)
+        document.setHtml(render_markdown(text).html)
+        document.size()
+        return time.thread_time() - started
+
+    one()
+    back_to_back = sum(one() for _ in range(samples))
+    after_a_pause = 0.0
+    for _ in range(samples):
+        time.sleep(STREAM_INTERVAL_S)
+        after_a_pause += one()
+    return after_a_pause / back_to_back
+
+
 def render_once(page: ChatPage, text: str) -> float:
     started = time.thread_time()
     page.transcript.append(TranscriptEntry(role="assistant", content=text, model="bench"))
@@ -249,6 +275,7 @@ def main() -> None:
         burst_page = make_page(runner, Path(folder), gateways)
         stream(burst_page, text, args.rate, back_to_back=True)
         burst_cpu = meter.take()
+        wake_up = wake_up_cost(burst_page)
     for gateway in gateways:
         gateway.close()
     runner.shutdown()
@@ -270,6 +297,10 @@ def main() -> None:
     print(
         f"same deliveries back to back    {burst_cpu * 1000:8.1f} ms, "
         f"ratio {burst_cpu / once_cpu:.2f} (information)"
+    )
+    print(
+        f"same small render after a pause {wake_up:8.2f} times its cost back to back "
+        "(this machine waking up: information)"
     )
     print(
         f"GUI thread CPU incl. painting   {stream_total * 1000:8.1f} ms while streaming, "
