@@ -112,8 +112,10 @@ class CodeColourer(QObject):
 
     def _colour_slice(self, job: _Job, document: SafeDocument, deadline: float) -> bool:
         """Colours runs until ``deadline``; True when the block is done."""
-        cursor = job.open_edit or QTextCursor(document)
-        if job.open_edit is None:
+        if job.open_edit is not None:
+            cursor = job.open_edit
+        else:
+            cursor = QTextCursor(document)
             cursor.beginEditBlock()  # one layout for the slice, not one per run
         done = False
         try:
