@@ -139,6 +139,29 @@ def test_the_answer_is_stored_complete_and_the_conversation_reopens(
     assert entries(again)[1].metrics is not None  # the footer's figures were kept
 
 
+def test_a_reopened_answer_with_reasoning_does_not_say_the_model_is_thinking(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script("qwen3:latest", thinking="Clause 2.1 says thirty days.", reply="30 days.")
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    window.chat.model_picker.setCurrentIndex(window.chat.model_picker.findData("qwen3:latest"))
+    type_and_send(qtbot, window, "How long is the notice?")
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    conversation = window.chat.session.conversation
+    assert conversation is not None
+    window.close()
+    window.services.shutdown()
+    again = make_window(fake_ollama.host_port)
+    connected(qtbot, again)
+    again.chat.open_conversation(conversation.id)
+    qtbot.waitUntil(lambda: len(entries(again)) == 2, timeout=5000)
+    assert entries(again)[1].thinking == "Clause 2.1 says thirty days."
+    words = painted_words(again.chat, 1)
+    # How long it thought is not stored; it must not read as if it were thinking now.
+    assert "▸ Thought process" in words and not any("Thinking" in w for w in words), words
+
+
 def test_stop_is_stored_as_stopped_with_what_was_shown(
     qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
 ) -> None:

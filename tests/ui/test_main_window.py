@@ -140,6 +140,29 @@ def test_a_thinking_model_shows_its_reasoning_then_folds_it_with_the_time_it_too
     assert row_layout(window.chat, 1)[1].thinking is None
 
 
+def test_an_answer_that_fails_while_the_model_thinks_says_how_long_it_thought(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    # It said "Thinking…" for good, as if the model were still at it.
+    fake_ollama.script(
+        "qwen3:latest",
+        thinking="The notice clause says thirty days, counted from service. " * 6,
+        reply="Thirty days.",
+        error_after=5,
+    )
+    window = make_window(fake_ollama.host_port)
+    connected(qtbot, window)
+    picker = window.chat.model_picker
+    picker.setCurrentIndex(picker.findData("qwen3:latest"))
+    type_and_send(qtbot, window, "How long is the notice?")
+    qtbot.waitUntil(lambda: last_answer(window).status is EntryStatus.ERROR, timeout=5000)
+    assert last_answer(window).thinking and not last_answer(window).content
+    words = painted_words(window.chat, 1)
+    # Still open (it is all there is to read), and no longer "Thinking…".
+    assert any(re.fullmatch(r"▾ Thought for \d+ s", w) for w in words), words
+    assert not any("Thinking" in w for w in words)
+
+
 def test_second_turn_sends_the_history(
     qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
 ) -> None:

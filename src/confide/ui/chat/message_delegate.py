@@ -668,6 +668,9 @@ class MessageDelegate(QStyledItemDelegate):
         if entry.thinking_seconds is not None:
             seconds = f"{entry.thinking_seconds:.0f}"
             return f"{arrow} " + self.tr("Thought for %1 s").replace("%1", seconds)
+        if entry.status is not EntryStatus.STREAMING:
+            # An answer from an opened chat: how long the model thought is not kept.
+            return f"{arrow} " + self.tr("Thought process")
         return f"{arrow} " + self.tr("Thinking…")
 
     def _footer(self, entry: TranscriptEntry) -> str:

@@ -369,9 +369,11 @@ class TranscriptModel(QAbstractListModel):
         entry = self._entries[-1]
         for name, value in changes.items():
             setattr(entry, name, value)
-        if entry.status is not EntryStatus.STREAMING and entry.markdown is not None:
-            entry.rendered = entry.markdown.finish()
-            entry.markdown = None
+        if entry.status is not EntryStatus.STREAMING:
+            if entry.markdown is not None:
+                entry.rendered = entry.markdown.finish()
+                entry.markdown = None
+            # Also when it ended while the model was still thinking (stopped, failed).
             if entry.thinking_started is not None and entry.thinking_seconds is None:
                 entry.thinking_seconds = time.monotonic() - entry.thinking_started
         entry.revision += 1
