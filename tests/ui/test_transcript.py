@@ -25,7 +25,7 @@ from confide.core.markdown import highlight_runs, palette, render_markdown
 from confide.ui.chat.chat_page import ChatPage
 from confide.ui.chat.rich_text import SafeDocument, new_document
 from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry
-from confide.ui.theme import apply_theme
+from confide.ui.theme import MIN_LINK_CONTRAST, apply_theme, contrast
 from tests.ui.conftest import find_anchor, pixels_in_colour, row_layout
 
 ANSWER = (
@@ -608,6 +608,32 @@ def app_style_sheet(qapp: QApplication) -> Iterator[QApplication]:
     qapp.setStyleSheet(sheet)
     qapp.setPalette(app_palette)
     qapp.setStyle(style)
+
+
+def test_links_stay_readable_when_the_system_turns_dark(
+    qtbot: QtBot, app_style_sheet: QApplication, page: ChatPage
+) -> None:
+    # Qt keeps its dark blue links in a dark palette (Windows does this): the actions under
+    # an answer (Copy, Regenerate...) and its links could hardly be read.
+    show_answer(qtbot, page, ANSWER)
+    system_link = app_style_sheet.palette().color(QPalette.ColorRole.Link)
+    with system_in_dark_mode(qtbot, page):
+        base = page.view.palette().color(QPalette.ColorRole.Base)
+        assert contrast(QColor(system_link), base) < MIN_LINK_CONTRAST  # as the system gave it
+        qtbot.waitUntil(
+            lambda: (
+                contrast(app_style_sheet.palette().color(QPalette.ColorRole.Link), base)
+                >= MIN_LINK_CONTRAST
+            )
+        )
+        link = page.view.palette().color(QPalette.ColorRole.Link)
+        assert contrast(link, base) >= MIN_LINK_CONTRAST
+        page.view.setCurrentIndex(page.transcript.index(1))  # its actions are shown
+        qtbot.waitUntil(lambda: pixels_in_colour(page, link, row=1) > 0)
+    # Back to light: a readable link on white, whatever it is.
+    light_base = page.view.palette().color(QPalette.ColorRole.Base)
+    link = page.view.palette().color(QPalette.ColorRole.Link)
+    assert contrast(link, light_base) >= MIN_LINK_CONTRAST
 
 
 def test_with_the_apps_style_sheet_the_whole_window_follows_the_system_to_dark(
