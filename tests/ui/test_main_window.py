@@ -286,6 +286,11 @@ def test_stop_while_the_model_is_still_loading(
     assert time.monotonic() - started < 0.3 + 0.2  # the daemon heard the hang-up at once
     request = fake_ollama.last_request("/api/chat")
     assert request is not None and request.cancelled_during == "load"
+    # Nothing was written: nothing to copy, but it can be asked again or deleted.
+    qtbot.waitUntil(lambda: last_answer(window).message_id is not None, timeout=5000)
+    words = painted_words(window.chat, 1)
+    assert "Regenerate" in words and "Delete" in words
+    assert "Copy" not in words and "Copy as plain text" not in words
 
 
 def test_error_mid_answer_keeps_the_partial_and_offers_retry(

@@ -604,11 +604,14 @@ class MessageDelegate(QStyledItemDelegate):
 
     def actions_for(self, entry: TranscriptEntry, *, answering: bool) -> list[tuple[str, str]]:
         """What can be done with a message, in words (menus, screen readers)."""
-        actions: list[tuple[str, str]] = [(MessageAction.COPY, self.tr("Copy"))]
+        actions: list[tuple[str, str]] = []
+        if entry.content:  # an answer stopped before its first word has nothing to copy
+            actions.append((MessageAction.COPY, self.tr("Copy")))
+            if entry.role == "assistant":
+                actions.append((MessageAction.COPY_TEXT, self.tr("Copy as plain text")))
         saved = entry.message_id is not None
         finished = entry.status is not EntryStatus.STREAMING
         if entry.role == "assistant":
-            actions.append((MessageAction.COPY_TEXT, self.tr("Copy as plain text")))
             if saved and finished and not answering:
                 if entry.status in (EntryStatus.STOPPED, EntryStatus.INTERRUPTED) and entry.content:
                     actions.append((MessageAction.CONTINUE, self.tr("Continue")))
