@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF
-from PySide6.QtGui import QColor, QImage, QPainter, QPalette
-from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QTextDocumentFragment
+from PySide6.QtWidgets import QMessageBox, QStyle, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
 from confide.core.async_loop import LoopThread
@@ -152,3 +152,43 @@ def find_anchor(page: ChatPage, row: int, wanted: str) -> QPoint:
             if MessageDelegate.anchor_at(entry, docs, geometry, point) == wanted:
                 return QPoint(x, y)
     raise AssertionError(f"no link {wanted!r} on screen")
+
+
+class Asked(NamedTuple):
+    """A message box as the user saw it."""
+
+    question: str
+    details: str
+    buttons: list[str]
+    default: str
+
+
+class MessageBoxes:
+    """Answers message boxes as a user would, by clicking the button with the words in
+    ``answer``, and keeps what each box said (see the ``message_boxes`` fixture)."""
+
+    def __init__(self) -> None:
+        self.answer = "Cancel"
+        self.asked: list[Asked] = []
+
+    def exec(self, box: QMessageBox) -> int:
+        default = box.defaultButton()
+        self.asked.append(
+            Asked(
+                QTextDocumentFragment.fromHtml(box.text()).toPlainText(),  # as it reads
+                box.informativeText(),
+                [button.text() for button in box.buttons()],
+                default.text() if default is not None else "",
+            )
+        )
+        (button,) = [button for button in box.buttons() if button.text() == self.answer]
+        button.click()
+        return 0
+
+
+@pytest.fixture
+def message_boxes(monkeypatch: pytest.MonkeyPatch) -> MessageBoxes:
+    """Message boxes are answered at once (``answer``), instead of waiting for a click."""
+    boxes = MessageBoxes()
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: boxes.exec(box))
+    return boxes

@@ -6,10 +6,9 @@ import re
 import time
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMessageBox, QStyleOptionViewItem
+from PySide6.QtWidgets import QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
 from confide.core.chat_titles import TITLE_SYSTEM_PROMPT
@@ -20,7 +19,7 @@ from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry
 from confide.ui.main_window import MainWindow
 from tests.fake_ollama.server import FakeOllama
 from tests.keyring_double import FAST_SCRYPT
-from tests.ui.conftest import WindowFactory, painted_words
+from tests.ui.conftest import MessageBoxes, WindowFactory, painted_words
 from tests.ui.test_main_window import (
     connected,
     last_answer,
@@ -356,7 +355,7 @@ def test_delete_a_message_erases_it_and_its_replies(
     qtbot: QtBot,
     make_window: WindowFactory,
     fake_ollama: FakeOllama,
-    monkeypatch: pytest.MonkeyPatch,
+    message_boxes: MessageBoxes,
 ) -> None:
     fake_ollama.script(reply="Answer.")
     window = make_window(fake_ollama.host_port)
@@ -365,16 +364,17 @@ def test_delete_a_message_erases_it_and_its_replies(
     qtbot.waitUntil(lambda: finished(window), timeout=5000)
     type_and_send(qtbot, window, "delete me")
     qtbot.waitUntil(lambda: finished(window) and len(entries(window)) == 4, timeout=5000)
-    asked: list[str] = []
-
-    def confirm(_parent: object, title: str, *_args: object) -> QMessageBox.StandardButton:
-        asked.append(title)
-        return QMessageBox.StandardButton.Yes
-
-    monkeypatch.setattr(QMessageBox, "question", confirm)
+    message_boxes.answer = "Cancel"
+    click_action(qtbot, window, 2, MessageAction.DELETE)
+    [asked] = message_boxes.asked
+    # The question is in the box, not only its title (macOS shows none); Cancel by default.
+    assert asked.question == "Delete this message?" and "cannot be undone" in asked.details
+    assert set(asked.buttons) == {"Delete", "Cancel"} and asked.default == "Cancel"
+    qtbot.wait(100)
+    assert len(entries(window)) == 4 and len(stored_branch(window)) == 4
+    message_boxes.answer = "Delete"
     click_action(qtbot, window, 2, MessageAction.DELETE)
     qtbot.waitUntil(lambda: len(entries(window)) == 2, timeout=5000)
-    assert asked == ["Delete this message?"]
     assert [e.content for e in entries(window)] == ["keep me", "Answer."]
     assert [m[1] for m in stored_branch(window)] == ["keep me", "Answer."]
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QMessageBox
+from PySide6.QtWidgets import QAbstractItemView, QApplication
 from pytestqt.qtbot import QtBot
 
 from confide.core.async_loop import LoopThread
@@ -29,7 +29,7 @@ from tests.core.ollama.test_client import tags_reply
 from tests.fake_ollama.fixtures import LoopbackEndpoint
 from tests.fake_ollama.http11 import Connection, LoopbackHTTPServer, Request
 from tests.fake_ollama.server import FakeOllama
-from tests.ui.conftest import WindowFactory, painted_words, row_layout
+from tests.ui.conftest import MessageBoxes, WindowFactory, painted_words, row_layout
 
 
 def connected(qtbot: QtBot, window: MainWindow) -> None:
@@ -450,7 +450,7 @@ def test_garbage_ollama_host(qtbot: QtBot, make_window: WindowFactory, garbage: 
 
 
 def test_another_computer_is_refused_until_allowed(
-    qtbot: QtBot, make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, make_window: WindowFactory, message_boxes: MessageBoxes
 ) -> None:
     # Not watching: the test must never try to reach another computer.
     window = make_window("192.0.2.10:11434", start_watching=False)
@@ -462,15 +462,11 @@ def test_another_computer_is_refused_until_allowed(
     assert "192.0.2.10:11434" in window.onboarding.body.text()
     assert not window.remote_warning.isVisible()
 
-    asked: list[str] = []
-
-    def confirm(_parent: object, title: str, text: str, *_args: object) -> object:
-        asked.append(text)
-        return QMessageBox.StandardButton.Yes
-
-    monkeypatch.setattr(QMessageBox, "warning", confirm)
+    message_boxes.answer = "Allow"
     qtbot.mouseClick(window.onboarding.allow_button, Qt.MouseButton.LeftButton)
-    assert asked and "will be sent there" in asked[0]
+    [asked] = message_boxes.asked
+    assert asked.question == "Send conversations to another computer?"
+    assert "will be sent there" in asked.details and asked.default == "Cancel"
     assert window.services.preferences.load().allowed_remote_host == "192.0.2.10:11434"
     assert window.services.supervisor.resolution.problem is None
     assert window.remote_warning.isVisible()

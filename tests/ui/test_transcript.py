@@ -18,7 +18,7 @@ from PySide6.QtGui import (
     QPalette,
     QTextTable,
 )
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from confide.core.markdown import highlight_runs, palette, render_markdown
@@ -26,7 +26,7 @@ from confide.ui.chat.chat_page import ChatPage
 from confide.ui.chat.rich_text import SafeDocument, new_document
 from confide.ui.chat.transcript_model import EntryStatus, TranscriptEntry
 from confide.ui.theme import MIN_LINK_CONTRAST, apply_theme, contrast
-from tests.ui.conftest import find_anchor, pixels_in_colour, row_layout
+from tests.ui.conftest import MessageBoxes, find_anchor, pixels_in_colour, row_layout
 
 ANSWER = (
     "## Notice periods\n\n"
@@ -64,24 +64,21 @@ def test_markdown_is_rendered_and_raw_html_is_only_text(qtbot: QtBot, page: Chat
 
 
 def test_clicking_a_link_asks_first_and_fetches_nothing(
-    qtbot: QtBot, page: ChatPage, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, page: ChatPage, monkeypatch: pytest.MonkeyPatch, message_boxes: MessageBoxes
 ) -> None:
     show_answer(qtbot, page, ANSWER)
-    asked: list[str] = []
     opened: list[QUrl] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
-
-    def decline(_parent: object, _title: str, text: str, *_a: object) -> object:
-        asked.append(text)
-        return QMessageBox.StandardButton.Cancel
-
-    monkeypatch.setattr(QMessageBox, "question", decline)
+    message_boxes.answer = "Cancel"
     point = find_anchor(page, 1, "https://isap.sejm.gov.pl/act")
     qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
-    assert asked and "https://isap.sejm.gov.pl/act" in asked[0]  # the target is shown
+    [asked] = message_boxes.asked
+    assert asked.question == "Open this link in your browser?"
+    assert "https://isap.sejm.gov.pl/act" in asked.details  # the target is shown
+    assert set(asked.buttons) == {"Open", "Cancel"} and asked.default == "Cancel"
     assert opened == []
 
-    monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.Open)
+    message_boxes.answer = "Open"
     qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
     assert [url.toString() for url in opened] == ["https://isap.sejm.gov.pl/act"]
 

@@ -33,6 +33,7 @@ from confide.ui.chat.chat_page import ChatPage
 from confide.ui.chat.conversation_list import ConversationListModel
 from confide.ui.chat.conversations import ConversationsController
 from confide.ui.chat.sidebar import Sidebar
+from confide.ui.confirm import confirm
 from confide.ui.daemon_watcher import DaemonWatcher
 from confide.ui.history import ConversationExporter, SearchDialog
 from confide.ui.models import DownloadsPanel, ModelLibrary
@@ -427,7 +428,7 @@ class MainWindow(QMainWindow):
         return True
 
     def allow_remote_host(self, address: str) -> None:
-        answer = QMessageBox.warning(
+        if not confirm(
             self,
             self.tr("Send conversations to another computer?"),
             self.tr(
@@ -435,10 +436,9 @@ class MainWindow(QMainWindow):
                 "and every document you attach, will be sent there. Only allow this if you "
                 "trust that computer and the network to it."
             ).replace("%1", address),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+            self.tr("Allow"),
+            warning=True,
+        ):
             return
         self.apply_remote_permission(address)
 

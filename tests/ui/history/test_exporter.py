@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 from confide.core.store import Role
 from confide.ui.chat.rich_text import SafeDocument
 from confide.ui.history import ConversationExporter
+from tests.ui.conftest import MessageBoxes
 from tests.ui.history.conftest import History
 
 PDF = "PDF document (*.pdf)"
@@ -219,6 +220,30 @@ def test_markdown_gets_its_extension_from_the_chosen_format(
     exporter.export(conversation, "Next")
     assert save_dialog.asked[-1]["selected"] == MARKDOWN
     assert save_dialog.asked[-1]["directory"] == str(out / "Next.md")
+
+
+def test_a_file_the_name_gets_to_already_exists_is_only_replaced_when_the_user_says(
+    qtbot: QtBot,
+    history: History,
+    exporter: ConversationExporter,
+    save_dialog: SaveDialog,
+    out: Path,
+    message_boxes: MessageBoxes,
+) -> None:
+    # The save dialog confirmed "notes" only; "notes.md" is the name the format adds.
+    conversation, _ = lease(history)
+    (out / "notes.md").write_text("my own notes", encoding="utf-8")
+    save_dialog.answer = (str(out / "notes"), MARKDOWN)
+    message_boxes.answer = "Cancel"
+    assert not exporter.export(conversation, "Lease")
+    [asked] = message_boxes.asked
+    assert asked.question == "Replace “notes.md”?" and asked.default == "Cancel"
+    assert set(asked.buttons) == {"Replace", "Cancel"}
+    assert (out / "notes.md").read_text(encoding="utf-8") == "my own notes"
+    message_boxes.answer = "Replace"
+    written = export_to(qtbot, exporter, save_dialog, conversation, (str(out / "notes"), MARKDOWN))
+    assert written == str(out / "notes.md")
+    assert (out / "notes.md").read_text(encoding="utf-8").startswith("# Lease")
 
 
 def test_json_keeps_the_whole_conversation(

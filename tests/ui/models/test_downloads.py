@@ -7,7 +7,7 @@ from collections.abc import AsyncGenerator
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from confide.core.hardware import GB
+from confide.core.hardware import GB, Hardware
 from confide.core.ollama.errors import classify_daemon_error
 from confide.core.ollama.types import PullProgress
 from confide.ui.models.downloads import (
@@ -24,6 +24,7 @@ from confide.ui.models.storage import DiskSpace
 from confide.ui.models.text import format_size
 from tests.fake_ollama.server import FakeOllama
 from tests.manual_clock import ManualClock
+from tests.ui.conftest import MessageBoxes
 from tests.ui.models.conftest import LibraryFactory, Setup, open_library
 
 MB = 1_000_000
@@ -307,3 +308,23 @@ def test_chatting_goes_on_while_a_model_downloads(
     assert item.state is DownloadState.DOWNLOADING  # the download never stopped
     setup.downloads.cancel("big:latest")
     assert fake_ollama.wait_for_pull_cancelled(timeout=3.0)
+
+
+def test_a_size_that_will_not_fit_is_only_downloaded_when_the_user_says(
+    qtbot: QtBot, make_library: LibraryFactory, fake_ollama: FakeOllama, message_boxes: MessageBoxes
+) -> None:
+    fake_ollama.add_pullable("gemma3:27b", layers=[300 * MB, 2000])
+    setup = make_library(fake_ollama, hardware=Hardware.simulated(8))
+    dialog = open_library(qtbot, setup)
+    pick_size(qtbot, dialog, "gemma3", "Extra large")
+    assert "Will not fit" in dialog.detail.sizes.currentItem().text()
+    message_boxes.answer = "Cancel"
+    qtbot.mouseClick(dialog.detail.install_button, Qt.MouseButton.LeftButton)
+    [asked] = message_boxes.asked
+    assert asked.question == "Download “Gemma 3 · Extra large” anyway?"
+    assert "will most likely not start" in asked.details and asked.default == "Cancel"
+    assert set(asked.buttons) == {"Download", "Cancel"}
+    assert setup.downloads.item("gemma3:27b") is None  # nothing started
+    message_boxes.answer = "Download"
+    qtbot.mouseClick(dialog.detail.install_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: setup.downloads.item("gemma3:27b") is not None, timeout=5000)

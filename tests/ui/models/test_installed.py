@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from confide.core.catalog.usage import USAGE_FILE_NAME
 from confide.ui.models.installed import InstalledListModel, InstalledPage
 from confide.ui.models.library_dialog import LibraryDialog
 from tests.fake_ollama.server import FakeOllama
+from tests.ui.conftest import MessageBoxes
 from tests.ui.models.conftest import LibraryFactory, open_library
 
 
@@ -30,18 +29,6 @@ def select(page: InstalledPage, title_start: str) -> None:
             page.view.setCurrentIndex(index)
             return
     raise AssertionError(f"no row starting with {title_start!r}")
-
-
-class Answers:
-    """Stands in for QMessageBox.question: records what was asked, answers as told."""
-
-    def __init__(self, answer: QMessageBox.StandardButton) -> None:
-        self.answer = answer
-        self.asked: list[tuple[str, str]] = []
-
-    def __call__(self, _parent: object, title: str, text: str, *_args: Any) -> Any:
-        self.asked.append((title, text))
-        return self.answer
 
 
 def test_installed_models_with_sizes_totals_and_where_they_live(
@@ -99,7 +86,7 @@ def test_remove_asks_first_and_says_how_much_space_it_frees(
     qtbot: QtBot,
     make_library: LibraryFactory,
     fake_ollama: FakeOllama,
-    monkeypatch: pytest.MonkeyPatch,
+    message_boxes: MessageBoxes,
     where: str,
 ) -> None:
     setup = make_library(fake_ollama)
@@ -114,19 +101,18 @@ def test_remove_asks_first_and_says_how_much_space_it_frees(
     changed: list[bool] = []
     setup.library.installedChanged.connect(lambda: changed.append(True))
 
-    refuse = Answers(QMessageBox.StandardButton.Cancel)
-    monkeypatch.setattr(QMessageBox, "question", refuse)
+    message_boxes.answer = "Cancel"
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    title, text = refuse.asked[0]
-    assert title == "Remove “Llama 3.2 · Standard”?" or title == "Remove “Llama 3.2”?"
-    assert "This frees about 2 GB on this computer" in text
-    assert "conversations are kept" in text
+    [asked] = message_boxes.asked
+    assert asked.question in ("Remove “Llama 3.2 · Standard”?", "Remove “Llama 3.2”?")
+    assert "This frees about 2 GB on this computer" in asked.details
+    assert "conversations are kept" in asked.details
+    assert set(asked.buttons) == {"Remove", "Cancel"} and asked.default == "Cancel"
     qtbot.wait(100)
     assert "llama3.2:latest" in fake_ollama.installed_models()  # Cancel means nothing happens
     assert fake_ollama.requests_to("/api/delete") == []
 
-    accept = Answers(QMessageBox.StandardButton.Yes)
-    monkeypatch.setattr(QMessageBox, "question", accept)
+    message_boxes.answer = "Remove"
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "llama3.2:latest" not in fake_ollama.installed_models(), timeout=5000)
     qtbot.waitUntil(lambda: bool(changed), timeout=5000)

@@ -65,6 +65,7 @@ from confide.ui.chat.transcript_model import (
     TranscriptModel,
     TranscriptRole,
 )
+from confide.ui.confirm import confirm
 from confide.ui.errors import describe_error
 from confide.ui.store_gateway import StoreGateway
 from confide.ui.tasks import ProgressSink, TaskHandle, TaskRunner
@@ -677,17 +678,16 @@ class ChatPage(QWidget):
     def delete_message(self, entry: TranscriptEntry) -> None:
         if self.answering or entry.message_id is None:
             return
-        answer = QMessageBox.question(
+        if confirm(
             self,
             self.tr("Delete this message?"),
             self.tr(
                 "The message and every reply after it will be erased from this computer. "
                 "This cannot be undone."
             ),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+            self.tr("Delete"),
+            destructive=True,
+        ):
             self.session.delete_message(entry)
 
     def copy_message(self, entry: TranscriptEntry, *, plain: bool) -> None:
@@ -808,17 +808,14 @@ class ChatPage(QWidget):
         url = QUrl(href)
         if url.scheme() not in ("http", "https", "mailto"):
             return
-        answer = QMessageBox.question(
+        if confirm(
             self,
-            self.tr("Open this link?"),
+            self.tr("Open this link in your browser?"),
             self.tr(
-                "The answer links to:\n\n%1\n\nOpening it leaves Confide and uses the "
-                "internet. Open it in your browser?"
+                "The answer links to:\n\n%1\n\nOpening it leaves Confide and uses the internet."
             ).replace("%1", url.toDisplayString()),
-            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer == QMessageBox.StandardButton.Open:
+            self.tr("Open"),
+        ):
             QDesktopServices.openUrl(url)
 
     def _copy_code(self, code: str) -> None:

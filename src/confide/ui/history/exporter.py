@@ -24,11 +24,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QStandardPaths, QThreadPool, Signal
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 from confide.core.store import Conversation, ExportLabels, Message, Role, Store
 from confide.core.store import export as core_export
 from confide.core.store.fsutil import write_atomically
+from confide.ui.confirm import confirm
 from confide.ui.history.export_errors import export_error_message
 from confide.ui.history.filenames import safe_file_name
 from confide.ui.history.labels import export_labels
@@ -174,14 +175,13 @@ class ConversationExporter(QObject):
         return True
 
     def _confirm_replace(self, path: Path) -> bool:
-        answer = QMessageBox.question(
+        return confirm(
             self._parent_widget,
-            self.tr("Replace the file?"),
-            self.tr("“%1” already exists. Do you want to replace it?").replace("%1", path.name),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
+            self.tr("Replace “%1”?").replace("%1", path.name),
+            self.tr("A file with this name already exists there. Replacing it overwrites it."),
+            self.tr("Replace"),
+            destructive=True,
         )
-        return answer == QMessageBox.StandardButton.Yes
 
     # -- exporting ----------------------------------------------------------------------
 

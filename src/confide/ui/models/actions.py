@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from confide.core.catalog import LibraryEntry
 from confide.core.hardware import FitVerdict, format_gib
+from confide.ui.confirm import confirm
 from confide.ui.models.library_data import LibrarySnapshot
 from confide.ui.models.text import format_size, tr
 
@@ -41,31 +42,24 @@ def confirm_removal(
         ).replace("%1", sharing[0])
     if len(names) > 1:
         text += " " + tr("It is installed under these names: %1.").replace("%1", ", ".join(names))
-    answer = QMessageBox.question(
-        parent,
-        tr("Remove “%1”?").replace("%1", title),
-        text,
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel,
+    return confirm(
+        parent, tr("Remove “%1”?").replace("%1", title), text, tr("Remove"), destructive=True
     )
-    return answer == QMessageBox.StandardButton.Yes
 
 
 def confirm_download(parent: QWidget, title: str, entry: LibraryEntry) -> bool:
     """Only asks when the size will not fit; everything else downloads at once."""
     if entry.fit.verdict is not FitVerdict.WILL_NOT_FIT:
         return True
-    answer = QMessageBox.question(
+    return confirm(
         parent,
         tr("Download “%1” anyway?").replace("%1", title),
         tr(
             "This model needs about %1 of memory and this computer has %2, so it will most "
-            "likely not start. A smaller size of the same model is a better choice. "
-            "Download it anyway?"
+            "likely not start. A smaller size of the same model is a better choice."
         )
         .replace("%1", format_gib(entry.fit.memory_needed_bytes))
         .replace("%2", format_gib(entry.fit.total_ram_bytes)),
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel,
+        tr("Download"),
+        warning=True,
     )
-    return answer == QMessageBox.StandardButton.Yes
