@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QImage
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QTextDocumentFragment
 from PySide6.QtWidgets import QDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -313,7 +313,7 @@ def test_a_message_that_does_not_fit_warns_and_offers_a_larger_context(
     shown: list[str] = []
 
     def raise_context(box: QMessageBox) -> int:
-        shown.append(box.text())
+        shown.append(box.informativeText())
         for button in box.buttons():
             if button.text() == "Raise the context length":
                 box.setProperty("chosen", True)
@@ -399,8 +399,13 @@ def test_a_message_that_does_not_fit_stays_in_the_box_when_not_sent(
     picker = window.chat.model_picker
     picker.setCurrentIndex(picker.findData("gemma3:latest"))  # can look at pictures
 
+    asked: list[tuple[str, bool]] = []
+
     def cancel(box: QMessageBox) -> int:
         cancel_button = box.button(QMessageBox.StandardButton.Cancel)
+        # Enter and Escape both mean Cancel: a hurried Enter must not send it anyway.
+        safe = box.defaultButton() is cancel_button and box.escapeButton() is cancel_button
+        asked.append((QTextDocumentFragment.fromHtml(box.text()).toPlainText(), safe))
         monkeypatch.setattr(box, "clickedButton", lambda: cancel_button)
         return 0
 
@@ -418,6 +423,7 @@ def test_a_message_that_does_not_fit_stays_in_the_box_when_not_sent(
     assert [image.name for image in composer.attachments()] == ["scan.png"]
     assert entries(window) == []
     assert fake_ollama.requests_to("/api/chat") == []
+    assert asked == [("This message will not fit. Send it anyway?", True)]
 
 
 def test_a_model_counts_as_used_when_it_is_asked_not_when_send_is_pressed(

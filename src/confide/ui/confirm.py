@@ -32,6 +32,20 @@ def confirm(
     where "Yes" under a bare explanation left people guessing what they agreed to. Cancel is
     the default and the Escape key, so a hurried Enter does nothing.
     """
+    box = question_box(parent, question, details, warning=warning)
+    role = (
+        QMessageBox.ButtonRole.DestructiveRole if destructive else QMessageBox.ButtonRole.AcceptRole
+    )
+    chosen = box.addButton(action, role)
+    box.exec()
+    return box.clickedButton() is chosen
+
+
+def question_box(
+    parent: QWidget | None, question: str, details: str, *, warning: bool = False
+) -> QMessageBox:
+    """A box asking ``question`` (in bold) and saying what it means, with a Cancel button,
+    the default and the Escape key; the caller adds the buttons for the actions."""
     icon = QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Question
     box = QMessageBox(icon, QApplication.applicationDisplayName(), "", parent=parent)
     box.setTextFormat(Qt.TextFormat.RichText)
@@ -43,12 +57,7 @@ def confirm(
     if isinstance(layout, QGridLayout):
         room = QSpacerItem(BOX_WIDTH, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Minimum)
         layout.addItem(room, layout.rowCount(), 0, 1, layout.columnCount())
-    role = (
-        QMessageBox.ButtonRole.DestructiveRole if destructive else QMessageBox.ButtonRole.AcceptRole
-    )
-    chosen = box.addButton(action, role)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(cancel)
     box.setEscapeButton(cancel)
-    box.exec()
-    return box.clickedButton() is chosen
+    return box

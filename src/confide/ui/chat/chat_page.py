@@ -65,7 +65,7 @@ from confide.ui.chat.transcript_model import (
     TranscriptModel,
     TranscriptRole,
 )
-from confide.ui.confirm import confirm
+from confide.ui.confirm import confirm, question_box
 from confide.ui.errors import describe_error
 from confide.ui.store_gateway import StoreGateway
 from confide.ui.tasks import ProgressSink, TaskHandle, TaskRunner
@@ -398,16 +398,16 @@ class ChatPage(QWidget):
         needed = check.budget.used_tokens + ANSWER_RESERVE_TOKENS
         info = self.model_info(self.current_model)
         maximum = info.context_length if info is not None and info.context_length else None
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle(self.tr("This message will not fit"))
-        box.setText(
+        box = question_box(
+            self,
+            self.tr("This message will not fit. Send it anyway?"),
             self.tr(
                 "The conversation and this message need about %1 tokens, but the model reads "
                 "only %2. Ollama would silently leave out the beginning of the conversation."
             )
             .replace("%1", f"{needed:,}")
-            .replace("%2", f"{limit:,}")
+            .replace("%2", f"{limit:,}"),
+            warning=True,
         )
         raise_button = None
         if maximum is None or maximum > limit:
@@ -418,7 +418,6 @@ class ChatPage(QWidget):
             self.tr("New chat with a summary"), QMessageBox.ButtonRole.ActionRole
         )
         send_button = box.addButton(self.tr("Send anyway"), QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
         box.exec()
         clicked = box.clickedButton()
         if clicked is send_button:
