@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QObject, QPoint, Qt, QUrl
+from PySide6.QtCore import QObject, QPoint, QRectF, Qt, QUrl
 from PySide6.QtGui import (
     QColor,
     QDesktopServices,
@@ -161,6 +161,33 @@ def test_quote_bars_follow_nesting_and_span_the_whole_quote(qapp: Any) -> None:
     plain = new_document(QFont(), 500)
     plain.setHtml(render_markdown("No quote here.").html)
     assert plain.quote_bars() == []
+
+
+def quote_bars_of(text: str) -> tuple[list[QRectF], dict[str, QRectF]]:
+    """The bars beside ``text``'s quotes, and where each line of text is."""
+    document = new_document(QFont(), 500)
+    document.setHtml(render_markdown(text).html)
+    lines = {}
+    block = document.begin()
+    while block.isValid():
+        lines[block.text().strip()] = document.documentLayout().blockBoundingRect(block)
+        block = block.next()
+    return document.quote_bars(), lines
+
+
+def test_a_quote_bar_runs_beside_code_and_tables_in_the_quote(qapp: Any) -> None:
+    # The bar stopped at the first code box or table, as if the quote had ended there.
+    quote = "> Save this:\n>\n> ```python\n> x = 1\n> ```\n>\n> | a | b |\n> |---|---|\n"
+    [bar], lines = quote_bars_of(f"{quote}> | 1 | 2 |\n>\n> Run it.\n\nAfter.")
+    assert bar.top() == lines["Save this:"].top() and bar.bottom() == lines["Run it."].bottom()
+    assert bar.top() < lines["x = 1"].top() and lines["x = 1"].bottom() < bar.bottom()
+    assert bar.bottom() < lines["After."].top()
+    # A list's code box is indented too, but no quote: no bar.
+    bars, _ = quote_bars_of("1. Save:\n\n   ```python\n   x = 1\n   ```\n\n2. Run.\n")
+    assert bars == []
+    # A code box in a list in a quote: the quote's bar only, not a second one.
+    [bar], lines = quote_bars_of("> - item\n>\n>   ```\n>   x = 1\n>   ```\n")
+    assert bar.bottom() >= lines["x = 1"].bottom()
 
 
 def shown_text(page: ChatPage, row: int) -> str:

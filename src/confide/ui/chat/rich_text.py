@@ -68,15 +68,35 @@ class SafeDocument(QTextDocument):
         bars: list[QRectF] = []
         open_bars: list[QRectF] = []  # one per level of the quote the last block was in
         block = self.begin()
+        after_table = False
         while block.isValid():
             block_format = block.blockFormat()
+            margin = block_format.leftMargin()
+            rect = layout.blockBoundingRect(block)
+            # Looked up inside a quote only: outside one a table changes nothing, and most
+            # documents (a long code block's, for one) have no quote at all.
+            table = QTextCursor(block).currentTable() if open_bars else None
+            if table is not None:
+                # A table (a code box, or a table) in a quote: its frame has the quote's
+                # indent, and the bar runs beside all of it.
+                margin = table.format().leftMargin()
+                frame = layout.frameBoundingRect(table)
+                rect = QRectF(rect.left(), frame.top(), rect.width(), frame.height())
+            elif after_table and not block.text():
+                after_table = False  # the empty line Qt puts after a table: not the quote's end
+                block = block.next()
+                continue
+            after_table = table is not None
             # Qt marks only a quote's first paragraph as quoted; the ones after it keep the
             # quote's indent (lists indent otherwise, with no margin).
-            quoted = block_format.hasProperty(QTextFormat.Property.BlockQuoteLevel) or (
-                bool(open_bars) and block_format.leftMargin() >= QUOTE_INDENT
-            )
-            depth = max(1, round(block_format.leftMargin() / QUOTE_INDENT)) if quoted else 0
-            rect = layout.blockBoundingRect(block)
+            quoted = (
+                table is None and block_format.hasProperty(QTextFormat.Property.BlockQuoteLevel)
+            ) or (bool(open_bars) and margin >= QUOTE_INDENT)
+            depth = max(1, round(margin / QUOTE_INDENT)) if quoted else 0
+            if table is not None:
+                # Never a new level: a quote opens on a quoted paragraph (Qt puts an empty
+                # one before a table that starts it), and a list's indent adds to the margin.
+                depth = min(depth, len(open_bars))
             del open_bars[depth:]  # levels this block is not in have ended
             for bar in open_bars:
                 bar.setBottom(rect.bottom())  # the quote goes on: one bar across its paragraphs
