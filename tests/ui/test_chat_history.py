@@ -106,6 +106,23 @@ def test_the_question_is_saved_before_the_daemon_hears_it(
     window.chat.stop()
 
 
+def reopened(
+    qtbot: QtBot,
+    window: MainWindow,
+    make_window: WindowFactory,
+    fake: FakeOllama,
+    conversation_id: str,
+) -> MainWindow:
+    """Quits ``window``, starts Confide again and opens the conversation (two messages)."""
+    window.close()
+    window.services.shutdown()
+    again = make_window(fake.host_port)
+    connected(qtbot, again)
+    again.chat.open_conversation(conversation_id)
+    qtbot.waitUntil(lambda: len(entries(again)) == 2, timeout=5000)
+    return again
+
+
 def test_the_answer_is_stored_complete_and_the_conversation_reopens(
     qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama, tmp_path: Path
 ) -> None:
@@ -125,12 +142,7 @@ def test_the_answer_is_stored_complete_and_the_conversation_reopens(
     assert conversation is not None and conversation.title == "Is a verbal lease valid?"
 
     # Quit, start again: the conversation is there, read back from the encrypted file.
-    window.close()
-    window.services.shutdown()
-    again = make_window(fake_ollama.host_port)
-    connected(qtbot, again)
-    again.chat.open_conversation(conversation.id)
-    qtbot.waitUntil(lambda: len(entries(again)) == 2, timeout=5000)
+    again = reopened(qtbot, window, make_window, fake_ollama, conversation.id)
     assert [(e.role, e.content) for e in entries(again)] == [
         ("user", "Is a verbal lease valid?"),
         ("assistant", "Yes, for up to one year."),
@@ -149,12 +161,7 @@ def test_a_reopened_answer_with_reasoning_does_not_say_the_model_is_thinking(
     qtbot.waitUntil(lambda: finished(window), timeout=5000)
     conversation = window.chat.session.conversation
     assert conversation is not None
-    window.close()
-    window.services.shutdown()
-    again = make_window(fake_ollama.host_port)
-    connected(qtbot, again)
-    again.chat.open_conversation(conversation.id)
-    qtbot.waitUntil(lambda: len(entries(again)) == 2, timeout=5000)
+    again = reopened(qtbot, window, make_window, fake_ollama, conversation.id)
     assert entries(again)[1].thinking == "Clause 2.1 says thirty days."
     words = painted_words(again.chat, 1)
     # How long it thought is not stored; it must not read as if it were thinking now.

@@ -115,20 +115,33 @@ def test_type_enter_and_the_answer_streams_in(
     assert sent is not None and sent.json["model"] == "llama3.2:latest"
 
 
-def test_a_thinking_model_shows_its_reasoning_then_folds_it_with_the_time_it_took(
-    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
-) -> None:
-    fake_ollama.script(
+def ask_a_thinking_model(
+    qtbot: QtBot, make_window: WindowFactory, fake: FakeOllama, **script: Any
+) -> MainWindow:
+    """Asks qwen3, which reasons at length before it answers as ``script`` says."""
+    fake.script(
         "qwen3:latest",
         thinking="The notice clause says thirty days, counted from service. " * 6,
-        reply="Thirty days from the day after service.",
-        token_rate=80,
+        **script,
     )
-    window = make_window(fake_ollama.host_port)
+    window = make_window(fake.host_port)
     connected(qtbot, window)
     picker = window.chat.model_picker
     picker.setCurrentIndex(picker.findData("qwen3:latest"))
     type_and_send(qtbot, window, "How long is the notice?")
+    return window
+
+
+def test_a_thinking_model_shows_its_reasoning_then_folds_it_with_the_time_it_took(
+    qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
+) -> None:
+    window = ask_a_thinking_model(
+        qtbot,
+        make_window,
+        fake_ollama,
+        reply="Thirty days from the day after service.",
+        token_rate=80,
+    )
     # Reasoning arrives first: shown open, under a "Thinking…" toggle.
     qtbot.waitUntil(lambda: len(last_answer(window).thinking) > 40, timeout=5000)
     assert not last_answer(window).content
@@ -144,17 +157,9 @@ def test_an_answer_that_fails_while_the_model_thinks_says_how_long_it_thought(
     qtbot: QtBot, make_window: WindowFactory, fake_ollama: FakeOllama
 ) -> None:
     # It said "Thinking…" for good, as if the model were still at it.
-    fake_ollama.script(
-        "qwen3:latest",
-        thinking="The notice clause says thirty days, counted from service. " * 6,
-        reply="Thirty days.",
-        error_after=5,
+    window = ask_a_thinking_model(
+        qtbot, make_window, fake_ollama, reply="Thirty days.", error_after=5
     )
-    window = make_window(fake_ollama.host_port)
-    connected(qtbot, window)
-    picker = window.chat.model_picker
-    picker.setCurrentIndex(picker.findData("qwen3:latest"))
-    type_and_send(qtbot, window, "How long is the notice?")
     qtbot.waitUntil(lambda: last_answer(window).status is EntryStatus.ERROR, timeout=5000)
     assert last_answer(window).thinking and not last_answer(window).content
     words = painted_words(window.chat, 1)
